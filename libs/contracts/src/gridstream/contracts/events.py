@@ -10,7 +10,7 @@ from gridstream.contracts.datatypes import DataType
 from gridstream.contracts.envelope import Message
 from gridstream.contracts.resolution import Resolution
 from gridstream.contracts.series import SeriesKey
-from gridstream.contracts.subjects import EVT_PREFIX, subject
+from gridstream.contracts.subjects import EVT_PREFIX, SubjectToken, subject
 from gridstream.contracts.timeutil import UtcDatetime
 from gridstream.contracts.window import TimeWindow
 
@@ -177,7 +177,7 @@ Severity = Literal["info", "warning", "critical"]
 
 
 class _ThresholdEvent(Message):
-    rule: str = Field(description="Rule name (a subject token).")
+    rule: SubjectToken = Field(description="Rule name (a subject token).")
     labels: dict[str, str] = Field(default_factory=dict, description="Alert labels.")
     severity: Severity = Field(description="Severity of the rule.")
     value: float | None = Field(description="The evaluated value.")
@@ -227,7 +227,7 @@ class ScheduleFired(Message):
 
     SUBJECT_PATTERN = f"{EVT_PREFIX}.schedule.fired.<schedule>"
 
-    schedule: str = Field(description="Schedule name (a subject token).")
+    schedule: SubjectToken = Field(description="Schedule name (a subject token).")
     fire_time: UtcDatetime = Field(description="The scheduled fire time.")
     command_subject: str = Field(description="Subject of the published command.")
     command_id: UUID = Field(description="event_id of the published command.")
@@ -257,7 +257,7 @@ class ServiceHeartbeat(Message):
 
     SUBJECT_PATTERN = f"{EVT_PREFIX}.heartbeat.<service>"
 
-    service: str = Field(description="Service name (a subject token).")
+    service: SubjectToken = Field(description="Service name (a subject token).")
     instance: str = Field(description="Instance id (host and pid).")
     started_at: UtcDatetime = Field(description="When the instance started.")
     interval_seconds: float = Field(gt=0, description="Seconds until the next heartbeat.")

@@ -2,6 +2,9 @@
 
 import re
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from gridstream.contracts.errors import InvalidSubjectError
 
@@ -61,3 +64,7 @@ def parse_subject(value: str) -> ParsedSubject:
     for token in parts[2:]:
         check_token(token)
     return ParsedSubject(kind=parts[1], tokens=tuple(parts[2:]))
+
+
+SubjectToken = Annotated[str, AfterValidator(check_token)]
+"""A field type for values that become subject tokens (rule, schedule and service names)."""

@@ -1,0 +1,29 @@
+"""The `gridstream` command line: composes the commands each package offers."""
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from gridstream.cli import contracts_cmd
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="gridstream",
+        description="Collect, check and stream ENTSO-E power-system data.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    contracts_cmd.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit status."""
+    args = build_parser().parse_args(argv)
+    status: int = args.handler(args)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
