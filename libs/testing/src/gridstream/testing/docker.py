@@ -54,7 +54,7 @@ def _ping(endpoint: str, timeout: float) -> bool:
 
 
 def docker_available(timeout: float = 0.5) -> bool:
-    """Return True when a Docker engine answers ``/_ping`` quickly; ``GRIDSTREAM_TEST_NO_DOCKER=1`` disables."""
+    """Return True when a Docker engine answers ``/_ping`` fast (``GRIDSTREAM_TEST_NO_DOCKER=1``: no)."""
     if os.environ.get("GRIDSTREAM_TEST_NO_DOCKER") == "1":
         return False
     return any(_ping(endpoint, timeout) for endpoint in _candidate_endpoints())
@@ -87,7 +87,9 @@ def start_postgres_container(image: str | None = None) -> Container:
 
     chosen = image or os.environ.get("GRIDSTREAM_TEST_POSTGRES_IMAGE", POSTGRES_IMAGE)
     container = PostgresContainer(
-        chosen, username="postgres", password="postgres", dbname="postgres", driver=None
+        chosen,
+        username="postgres",
+        password="postgres",  # noqa: S106 throwaway container dbname="postgres", driver=None
     )
     container.start()
     try:

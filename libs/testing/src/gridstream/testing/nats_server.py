@@ -117,14 +117,14 @@ class EmbeddedNatsServer:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the process gracefully (SIGTERM, then SIGKILL after ``timeout``)."""
         process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
         if process is not None:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            process.wait()
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -178,7 +178,9 @@ class ExternalNatsServer:
 async def _delete_all_streams(url: str) -> None:
     import nats
 
-    client = await nats.connect(url, connect_timeout=5, allow_reconnect=False, max_reconnect_attempts=0)
+    client = await nats.connect(
+        url, connect_timeout=5, allow_reconnect=False, max_reconnect_attempts=0
+    )
     try:
         manager = client.jsm()
         while True:
@@ -186,7 +188,8 @@ async def _delete_all_streams(url: str) -> None:
             if not streams:
                 return
             for stream in streams:
-                await manager.delete_stream(stream.config.name)
+                if stream.config.name is not None:
+                    await manager.delete_stream(stream.config.name)
     finally:
         await client.close()
 

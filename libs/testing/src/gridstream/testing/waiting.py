@@ -13,7 +13,7 @@ Predicate = Callable[[], bool | Awaitable[bool]]
 async def wait_until(
     predicate: Predicate,
     *,
-    timeout: float = 10.0,
+    timeout: float = 10.0,  # noqa: ASYNC109 a polling deadline, reported in the failure message
     interval: float = 0.05,
     description: str | None = None,
 ) -> None:
