@@ -1,0 +1,66 @@
+"""gridstream runtime kit: settings, logging, telemetry, broker, database, outbox, health, heartbeat."""
+
+from gridstream.runtime.broker import build_broker, durable_name, durable_subscriber
+from gridstream.runtime.database import check_database, create_engine, session_maker
+from gridstream.runtime.errors import (
+    GridstreamError,
+    PermanentError,
+    PublishFailedError,
+    TransientError,
+)
+from gridstream.runtime.heartbeat import Heartbeat, instance_id
+from gridstream.runtime.http import admin_only, build_health_app, database_check, nats_check
+from gridstream.runtime.logs import configure_logging
+from gridstream.runtime.migrations import migrate_database, run_migrations, target_schema
+from gridstream.runtime.outbox import add_all_to_outbox, add_to_outbox, notify_after_commit
+from gridstream.runtime.publishing import publish, publish_raw
+from gridstream.runtime.relay import OutboxRelay
+from gridstream.runtime.service import ServiceRunner
+from gridstream.runtime.settings import (
+    ConfigurationError,
+    ServiceSettings,
+    fixed_env,
+    load_settings,
+    settings_or_exit,
+)
+from gridstream.runtime.streams import ensure_streams, to_jstream
+from gridstream.runtime.telemetry import Telemetry, setup_telemetry
+
+__all__ = [
+    "ConfigurationError",
+    "GridstreamError",
+    "Heartbeat",
+    "OutboxRelay",
+    "PermanentError",
+    "PublishFailedError",
+    "ServiceRunner",
+    "ServiceSettings",
+    "Telemetry",
+    "TransientError",
+    "add_all_to_outbox",
+    "add_to_outbox",
+    "admin_only",
+    "build_broker",
+    "build_health_app",
+    "check_database",
+    "configure_logging",
+    "create_engine",
+    "database_check",
+    "durable_name",
+    "durable_subscriber",
+    "ensure_streams",
+    "fixed_env",
+    "instance_id",
+    "load_settings",
+    "migrate_database",
+    "nats_check",
+    "notify_after_commit",
+    "publish",
+    "publish_raw",
+    "run_migrations",
+    "session_maker",
+    "settings_or_exit",
+    "setup_telemetry",
+    "target_schema",
+    "to_jstream",
+]

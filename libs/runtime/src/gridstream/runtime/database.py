@@ -1,0 +1,85 @@
+"""Database wiring: one async engine per service schema, its session maker and a readiness check."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from pydantic import SecretStr
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+class DatabaseError(RuntimeError):
+    """The database is misconfigured or unreachable (the message never holds the URL)."""
+
+
+def check_schema_name(schema: str) -> str:
+    """Return ``schema`` when it is a plain lower-case SQL identifier; raise DatabaseError otherwise."""
+    if not _SCHEMA.fullmatch(schema):
+        raise DatabaseError(
+            f"schema name {schema!r} is not allowed: use 1-63 lower-case letters, digits or '_', "
+            "not starting with a digit"
+        )
+    return schema
+
+
+def create_engine(
+    url: str | SecretStr,
+    schema: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 5,
+    pool_timeout: float = 10.0,
+    connect_timeout: float = 10.0,
+    command_timeout: float = 60.0,
+    echo: bool = False,
+) -> AsyncEngine:
+    """An asyncpg engine whose connections see ``schema`` first on their search_path.
+
+    ``pool_pre_ping`` tests each pooled connection before use, so the service recovers by
+    itself after a database restart; recycling bounds the life of idle server-side sessions.
+    Nothing connects until the engine is first used.
+    """
+    check_schema_name(schema)
+    raw = url.get_secret_value() if isinstance(url, SecretStr) else url
+    if raw.startswith(("postgresql://", "postgres://")):
+        raw = "postgresql+asyncpg://" + raw.split("://", 1)[1]
+    return _create_async_engine(
+        raw,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        pool_recycle=1800,
+        echo=echo,
+        connect_args={
+            "timeout": connect_timeout,
+            "command_timeout": command_timeout,
+            # public stays on the path for extensions (e.g. TimescaleDB functions).
+            "server_settings": {
+                "search_path": f'"{schema}", public',
+                "application_name": f"gridstream-{schema}",
+            },
+        },
+    )
+
+
+def session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose objects stay usable after commit (no implicit reloads in async code)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def check_database(engine: AsyncEngine, timeout: float = 2.0) -> None:  # noqa: ASYNC109
+    """Readiness: run ``SELECT 1`` within ``timeout`` seconds; raise DatabaseError otherwise."""
+    try:
+        async with asyncio.timeout(timeout), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except TimeoutError:
+        raise DatabaseError(f"database did not answer within {timeout}s") from None
+    except Exception as exc:
+        # Driver messages may quote connection parameters; report the kind only.
+        raise DatabaseError(f"database unreachable ({type(exc).__name__})") from exc
