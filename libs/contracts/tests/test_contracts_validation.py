@@ -161,3 +161,14 @@ def test_names_that_become_subject_tokens_are_checked() -> None:
             interval_seconds=1,
             version="1",
         )
+
+
+def test_flows_need_a_receiving_area() -> None:
+    with pytest.raises(ValidationError, match="crossborder_flow needs the receiving area"):
+        CollectionRequested(area="NL", data_type="crossborder_flow")
+    with pytest.raises(ValidationError, match="only crossborder_flow takes to_area"):
+        CollectionRequested(area="NL", data_type="actual_load", to_area="BE")
+    with pytest.raises(ValidationError, match="from NL to itself"):
+        CollectionRequested(area="NL", data_type="crossborder_flow", to_area="NL")
+    command = CollectionRequested(area="NL", data_type="crossborder_flow", to_area="10Y1001A1001A82H")
+    assert command.to_area == "DE_LU"

@@ -18,6 +18,10 @@ CollectionReason = Literal["scheduled", "manual", "gap_fill", "revision_check"]
 class _AreaDataTypeCommand(Message):
     area: AreaCode = Field(description="Area short code or EIC (stored as the short code).")
     data_type: DataType = Field(description="The ENTSO-E data item.")
+    to_area: AreaCode | None = Field(
+        default=None,
+        description="Receiving area of a crossborder_flow (required for flows, unused otherwise).",
+    )
 
     @model_validator(mode="after")
     def _area_publishes_type(self) -> Self:
@@ -27,6 +31,13 @@ class _AreaDataTypeCommand(Message):
                 f"area {self.area} does not publish {self.data_type}: "
                 f"{spec.title} exist only for bidding zones"
             )
+        is_flow = self.data_type is DataType.CROSSBORDER_FLOW
+        if is_flow and self.to_area is None:
+            raise ValueError("to_area: crossborder_flow needs the receiving area in to_area")
+        if not is_flow and self.to_area is not None:
+            raise ValueError(f"to_area: only crossborder_flow takes to_area, not {self.data_type}")
+        if self.to_area == self.area:
+            raise ValueError(f"to_area: a flow from {self.area} to itself is not a flow")
         return self
 
 
