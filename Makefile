@@ -4,7 +4,7 @@ export UV_PYTHON_DOWNLOADS := never
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 PYTEST_ARGS ?= -n auto
-SRC := libs services tools tests bench
+SRC := libs services tools bench
 
 .PHONY: run test lint format bench sync uv clean
 

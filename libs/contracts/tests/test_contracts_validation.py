@@ -170,5 +170,7 @@ def test_flows_need_a_receiving_area() -> None:
         CollectionRequested(area="NL", data_type="actual_load", to_area="BE")
     with pytest.raises(ValidationError, match="from NL to itself"):
         CollectionRequested(area="NL", data_type="crossborder_flow", to_area="NL")
-    command = CollectionRequested(area="NL", data_type="crossborder_flow", to_area="10Y1001A1001A82H")
+    command = CollectionRequested(
+        area="NL", data_type="crossborder_flow", to_area="10Y1001A1001A82H"
+    )
     assert command.to_area == "DE_LU"

@@ -5,6 +5,7 @@ import sys
 from collections.abc import Sequence
 
 from gridstream.cli import contracts_cmd
+from gridstream.collector.entsoe import cli as entsoe_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     contracts_cmd.register(subparsers)
+    entsoe_cli.register(subparsers)
     return parser
 
 

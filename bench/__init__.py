@@ -1,0 +1,1 @@
+"""gridstream benchmarks: each subpackage times one part of the system and records it in RESULTS.md."""

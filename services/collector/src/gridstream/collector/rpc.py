@@ -1,0 +1,40 @@
+"""NATS request/reply for points: `gridstream.rpc.collector.points`, the HTTP query over NATS."""
+
+from collections.abc import Callable
+from typing import Any
+
+from faststream.nats import NatsBroker, NatsMessage
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gridstream.collector.queries import (
+    NotFoundError,
+    PointsQuery,
+    points_page,
+    validation_message,
+)
+from gridstream.contracts import rpc_subject
+
+POINTS_SUBJECT = rpc_subject("collector", "points")
+
+
+def register_rpc(
+    broker: NatsBroker, sessions: async_sessionmaker[AsyncSession], queue: str
+) -> Callable[..., Any]:
+    """Answer points requests; replicas share the load through a queue group."""
+
+    @broker.subscriber(POINTS_SUBJECT, queue=queue, title="points")
+    async def points(body: Any, msg: NatsMessage) -> dict[str, Any]:
+        # Validate the raw bytes ourselves: errors must name fields, not faststream's parameter.
+        try:
+            query = PointsQuery.model_validate_json(msg.body)
+        except ValidationError as exc:
+            return {"error": validation_message(exc), "status": 400}
+        try:
+            async with sessions() as session:
+                page = await points_page(session, query)
+        except NotFoundError as exc:
+            return {"error": str(exc), "status": 404}
+        return page.model_dump(mode="json")
+
+    return points

@@ -1,0 +1,115 @@
+"""Collection commands under redelivery, crashes and invalid input: nothing lost, nothing doubled."""
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from nats.aio.client import Client
+from pydantic import SecretStr
+
+from gridstream.collector.app import MIGRATIONS, Collector
+from gridstream.collector.collect import CollectDeps, collect
+from gridstream.collector.entsoe.client import EntsoeClient
+from gridstream.collector.planning import PlanningPolicy
+from gridstream.contracts import (
+    CollectionCompleted,
+    CommandRejected,
+    DataReady,
+    utcnow,
+)
+from gridstream.runtime import (
+    create_engine,
+    ensure_streams,
+    run_migrations,
+    session_maker,
+)
+
+from .support import (
+    SIM_TOKEN,
+    EventLog,
+    Sim,
+    commands_settled,
+    load_command,
+    outbox_drained,
+    scalar,
+    send,
+    send_raw,
+)
+
+
+async def test_same_command_delivered_twice_is_stored_and_announced_once(
+    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
+    nats_client: Client,
+    events: EventLog,
+    database_url: str,
+    sim: Sim,
+) -> None:
+    command = load_command()
+    async with run_collector():
+        await send(nats_client, command)
+        # The same payload again under another Nats-Msg-Id: a redelivery JetStream cannot dedupe.
+        await send_raw(nats_client, command.subject(), command.model_dump(mode="json"))
+        await commands_settled(nats_client, delivered=2)
+        await outbox_drained(database_url)
+    assert len(sim.windows("A65")) == 2, "both deliveries fetched"
+    assert await scalar(database_url, "SELECT count(*) FROM observations") == 96
+    assert await scalar(database_url, "SELECT count(*) FROM revisions") == 0
+    completed = events.of(CollectionCompleted)
+    assert len(completed) == 1
+    assert completed[0].points_written == 96
+    ready = events.of(DataReady)
+    assert len(ready) == 1
+    assert len(ready[0].points) == 96
+    assert ready[0].correlation_id == command.event_id
+
+
+async def test_crash_after_commit_before_publish_still_publishes_once(
+    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
+    nats_client: Client,
+    events: EventLog,
+    database_url: str,
+    sim: Sim,
+) -> None:
+    command = load_command()
+    # A first collector process took the command, committed data and events, and died before
+    # its relay published anything and before it acked: run exactly that part of it by hand.
+    engine = create_engine(database_url, "collector")
+    await run_migrations(engine, "collector", MIGRATIONS)
+    async with EntsoeClient(f"{sim.url}/api", SecretStr(SIM_TOKEN)) as client:
+        deps = CollectDeps(session_maker(engine), client, utcnow, PlanningPolicy())
+        crashed = await collect(deps, command)
+    await engine.dispose()
+    await ensure_streams(nats_client.jetstream())
+    assert crashed.points_written == 96
+    assert await scalar(database_url, "SELECT count(*) FROM outbox") == 2
+    await send(nats_client, command)  # still unacknowledged: JetStream delivers it again
+
+    async with run_collector():
+        await commands_settled(nats_client, delivered=1)
+        await outbox_drained(database_url)
+        await events.wait_for(CollectionCompleted, correlation_id=command.event_id)
+        await events.wait_for(DataReady, correlation_id=command.event_id)
+    assert [e.event_id for e in events.of(CollectionCompleted)] == [crashed.event_id]
+    assert len(events.of(DataReady)) == 1
+    assert await scalar(database_url, "SELECT count(*) FROM observations") == 96
+
+
+async def test_invalid_command_is_rejected_once_naming_the_field(
+    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
+    nats_client: Client,
+    events: EventLog,
+    database_url: str,
+    sim: Sim,
+) -> None:
+    async with run_collector():
+        body = load_command().model_dump(mode="json")
+        body["window"]["start"] = "2025-03-10T23:00:00"  # naive
+        await send_raw(nats_client, "gridstream.cmd.collect.NL.actual_load", body)
+        await send_raw(nats_client, "gridstream.cmd.collect.XX.actual_load", {"area": "XX"})
+        rejected = await events.wait_for(CommandRejected, count=2)
+        await commands_settled(nats_client, delivered=2)
+    reasons = sorted(r.reason for r in rejected)
+    assert any("window.start" in r and "naive datetime" in r for r in reasons), reasons
+    assert any("area" in r and "unknown area 'XX'" in r for r in reasons), reasons
+    assert len(events.of(CommandRejected)) == 2
+    assert sim.requests == []
+    assert await scalar(database_url, "SELECT count(*) FROM observations") == 0

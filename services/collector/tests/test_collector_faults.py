@@ -1,0 +1,169 @@
+"""A flaky ENTSO-E (simulator faults): retried and completed, or failed once and for good."""
+
+import asyncio
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
+
+import httpx
+from nats.aio.client import Client
+from pydantic import SecretStr
+
+from gridstream.collector.app import Collector
+from gridstream.contracts import (
+    CollectionCompleted,
+    CollectionFailed,
+    DataReady,
+    isoformat_z,
+)
+
+from .support import (
+    DAY,
+    EventLog,
+    Sim,
+    commands_settled,
+    load_command,
+    outbox_drained,
+    scalar,
+    send,
+)
+
+
+async def test_503_and_429_are_retried_then_completed(
+    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
+    nats_client: Client,
+    events: EventLog,
+    database_url: str,
+    sim: Sim,
+) -> None:
+    await sim.admin(
+        "POST",
+        "/admin/faults",
+        [
+            {"kind": "http_503", "document_type": "A65", "next_n": 2},
+            {"kind": "http_429", "document_type": "A65", "requests": [3, 3], "retry_after": 1},
+        ],
+    )
+    command = load_command()
+    async with run_collector(entsoe_max_retries=4):
+        await send(nats_client, command)
+        [done] = await events.wait_for(CollectionCompleted, correlation_id=command.event_id)
+    statuses = (await sim.admin("GET", "/admin/stats"))["by_status"]
+    assert statuses == {"503": 2, "429": 1, "200": 1}
+    assert done.requests == 4
+    assert done.points_written == 96
+    assert events.of(CollectionFailed) == []
+
+
+async def test_retries_exhausted_inside_a_delivery_go_through_jetstream(
+    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
+    nats_client: Client,
+    events: EventLog,
+    database_url: str,
+    sim: Sim,
+) -> None:
+    await sim.admin(
+        "POST", "/admin/faults", {"kind": "http_503", "document_type": "A65", "next_n": 3}
+    )
+    command = load_command()
+    async with run_collector(entsoe_max_retries=1):
+        await send(nats_client, command)
+        await events.wait_for(CollectionCompleted, correlation_id=command.event_id, within=30)
+    failed = events.of(CollectionFailed)
+    assert [(f.attempt, f.will_retry, f.error_kind) for f in failed] == [(1, True, "transient")]
+    assert await scalar(database_url, "SELECT count(*) FROM observations") == 96
+
+
+async def test_unauthorised_is_one_final_failure(
+    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
+    nats_client: Client,
+    events: EventLog,
+    database_url: str,
+    sim: Sim,
+) -> None:
+    command = load_command()
+    async with run_collector(entsoe_api_token=SecretStr("not-the-token")):
+        await send(nats_client, command)
+        [failed] = await events.wait_for(CollectionFailed, correlation_id=command.event_id)
+        await commands_settled(nats_client, delivered=1)
+        await asyncio.sleep(1.0)  # several retry delays: a retry would show up as a request
+    assert (failed.error_kind, failed.will_retry, failed.attempt) == ("auth", False, 1)
+    assert "not-the-token" not in failed.model_dump_json()
+    assert len(sim.requests) == 1
+    assert len(events.of(CollectionFailed)) == 1
+    assert events.of(CollectionCompleted) == []
+
+
+async def test_truncated_xml_writes_nothing_and_fails_as_parse(
+    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
+    nats_client: Client,
+    events: EventLog,
+    database_url: str,
+    sim: Sim,
+) -> None:
+    await sim.admin("POST", "/admin/faults", {"kind": "truncate", "document_type": "A65"})
+    command = load_command()
+    async with run_collector(max_deliver=2):
+        await send(nats_client, command)
+        failed = await events.wait_for(CollectionFailed, count=2, correlation_id=command.event_id)
+        await outbox_drained(database_url)
+    assert [(f.error_kind, f.attempt, f.will_retry) for f in failed] == [
+        ("parse", 1, True),
+        ("parse", 2, False),
+    ]
+    assert await scalar(database_url, "SELECT count(*) FROM observations") == 0
+    assert await scalar(database_url, "SELECT count(*) FROM series") == 0
+    dead = await nats_client.jetstream().stream_info("GRIDSTREAM_DLQ")
+    assert dead.state.messages == 1
+
+
+async def test_revision_is_kept_and_as_of_reads_the_old_value(
+    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
+    nats_client: Client,
+    events: EventLog,
+    database_url: str,
+    sim: Sim,
+) -> None:
+    first, second = load_command(), load_command()
+    revised_from = DAY.start + timedelta(hours=6)
+    async with run_collector() as collector:
+        await send(nats_client, first)
+        await events.wait_for(CollectionCompleted, correlation_id=first.event_id)
+        await outbox_drained(database_url)
+        before_revision = isoformat_z(events.of(CollectionCompleted)[0].occurred_at)
+        await asyncio.sleep(0.05)
+        await sim.admin(
+            "POST",
+            "/admin/faults",
+            {
+                "kind": "revision",
+                "start": isoformat_z(revised_from),
+                "end": isoformat_z(revised_from + timedelta(hours=1)),
+                "factor": 1.1,
+            },
+        )
+        await send(nats_client, second)
+        [done] = await events.wait_for(CollectionCompleted, correlation_id=second.event_id)
+        [revised] = await events.wait_for(DataReady, correlation_id=second.event_id)
+        async with httpx.AsyncClient(base_url=collector.runner.url) as http:
+            [series] = (await http.get("/v1/series", params={"area": "NL"})).json()
+            window = {"start": isoformat_z(DAY.start), "end": isoformat_z(DAY.end)}
+            now = (await http.get(f"/v1/series/{series['id']}/points", params=window)).json()
+            then = (
+                await http.get(
+                    f"/v1/series/{series['id']}/points",
+                    params={**window, "as_of": before_revision},
+                )
+            ).json()
+    assert (done.points_written, done.points_changed) == (0, 4)
+    assert revised.revision is True
+    assert [ts for ts, _ in revised.points] == [
+        revised_from + timedelta(minutes=15 * i) for i in range(4)
+    ]
+    assert await scalar(database_url, "SELECT count(*) FROM revisions") == 4
+    old = {p[0]: p[1] for p in then["points"]}
+    new = {p[0]: p[1] for p in now["points"]}
+    changed = [ts for ts in new if new[ts] != old[ts]]
+    assert changed == [isoformat_z(ts) for ts, _ in revised.points]
+    for ts in changed:
+        assert abs(new[ts] - old[ts] * 1.1) < 1e-6 * abs(new[ts]) + 1e-3
