@@ -1,0 +1,104 @@
+"""Timed passes over the same rows: COPY, fresh upserts, unchanged and 5%-changed re-applications."""
+
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bench.ingest import data
+from bench.ingest.probe import Probe
+from gridstream.collector.store import upsert_points
+from gridstream.contracts import Resolution
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One timed pass: seconds, what upsert_points reported and the WAL it caused."""
+
+    seconds: float
+    inserted: int
+    changed: int
+    wal_bytes: int
+
+
+@dataclass
+class Measurement:
+    """Repeated passes of one kind over the same `points`."""
+
+    key: str
+    transactions: int
+    points: int
+    passes: list[Pass] = field(default_factory=list)
+
+    @property
+    def best(self) -> float:
+        """Fastest pass, seconds."""
+        return min(p.seconds for p in self.passes)
+
+    @property
+    def median(self) -> float:
+        """Median pass, seconds."""
+        return statistics.median(p.seconds for p in self.passes)
+
+    def rate(self, seconds: float) -> float:
+        """Points per second for a pass of `seconds`."""
+        return self.points / seconds
+
+
+@dataclass(frozen=True)
+class Check:
+    """A verification made during the run."""
+
+    what: str
+    ok: bool
+    detail: str
+
+
+async def upsert_pass(
+    maker: async_sessionmaker[AsyncSession], batches: list[data.Batch], now: datetime
+) -> tuple[float, int, int]:
+    """Apply every batch, one transaction each; (seconds, points inserted, points changed)."""
+    inserted = changed = 0
+    started = time.perf_counter()
+    for batch in batches:
+        async with maker() as session, session.begin():
+            for series_id, points in batch:
+                outcome = await upsert_points(session, series_id, Resolution.PT15M, points, now)
+                inserted += len(outcome.inserted)
+                changed += len(outcome.changed)
+    return time.perf_counter() - started, inserted, changed
+
+
+async def timed(
+    probe: Probe, measurement: Measurement, run: Callable[[], Awaitable[tuple[float, int, int]]]
+) -> Pass:
+    """Run one pass, note its WAL volume and add it to `measurement`."""
+    position = await probe.wal_position()
+    seconds, inserted, changed = await run()
+    result = Pass(seconds, inserted, changed, await probe.wal_since(position))
+    measurement.passes.append(result)
+    print(
+        f"  {measurement.key:<14} {seconds:7.2f} s  {measurement.points / seconds:>9,.0f} points/s  "
+        f"inserted {inserted:>7,}  changed {changed:>6,}  WAL {result.wal_bytes / 2**20:6.1f} MiB"
+    )
+    return result
+
+
+def copy_records(
+    series_ids: list[int], slots: list[datetime], values: list[list[float]], now: datetime
+) -> list[tuple[object, ...]]:
+    """The same rows as the upserts write, as COPY takes them."""
+    resolution = str(Resolution.PT15M)
+    return [
+        (sid, ts, value, resolution, now, now)
+        for sid, series in zip(series_ids, values, strict=True)
+        for ts, value in zip(slots, series, strict=True)
+    ]
+
+
+def utcnow() -> datetime:
+    """The `now` of one pass (distinct per pass, so its changed rows can be counted)."""
+    return datetime.now(UTC)
