@@ -45,7 +45,9 @@ def test_longer_range_forecasts_cover_their_horizon() -> None:
 
 def test_data_ready_is_split_into_bounded_parts() -> None:
     start = datetime(2025, 1, 1, tzinfo=UTC)
-    points = [(start + timedelta(minutes=15 * i), float(i)) for i in range(250)]
+    points: list[tuple[datetime, float | None]] = [
+        (start + timedelta(minutes=15 * i), float(i)) for i in range(250)
+    ]
     change = SeriesChange(
         key=SeriesKey(area="NL", data_type="actual_load"),
         unit="MW",
