@@ -10,11 +10,13 @@ from gridstream.contracts.commands import (
 )
 from gridstream.contracts.datatypes import (
     CATALOGUE,
+    DOCUMENT_TYPES,
     AreaParameter,
     DataType,
     DataTypeSpec,
     Deadline,
     Horizon,
+    data_type_for,
     spec_of,
 )
 from gridstream.contracts.envelope import Message
@@ -77,6 +79,7 @@ __all__ = [
     "CMD_STREAM",
     "DLQ_PREFIX",
     "DLQ_STREAM",
+    "DOCUMENT_TYPES",
     "EVT_PREFIX",
     "EVT_STREAM",
     "MAX_POINTS_PER_DATA_READY",
@@ -127,6 +130,7 @@ __all__ = [
     "UtcDatetime",
     "add_months",
     "check_token",
+    "data_type_for",
     "dlq_subject",
     "get_area",
     "isoformat_z",

@@ -262,3 +262,18 @@ def spec_of(data_type: DataType | str) -> DataTypeSpec:
         raise UnknownDataTypeError(
             f"unknown data type {data_type!r}; expected one of: {valid}"
         ) from None
+
+
+# A74 asks for the wind-and-solar subset of A75 and is answered in the same shape.
+_DOCUMENT_ALIASES: dict[tuple[str, str | None], DataType] = {
+    ("A74", "A16"): DataType.GENERATION_ACTUAL,
+}
+DOCUMENT_TYPES: dict[tuple[str, str | None], DataType] = {
+    (spec.document_type, spec.process_type): spec.data_type for spec in _SPECS
+} | _DOCUMENT_ALIASES
+"""(ENTSO-E documentType, processType) -> data type; processType None where a document has none."""
+
+
+def data_type_for(document_type: str, process_type: str | None) -> DataType | None:
+    """The data type an ENTSO-E document or request of this type and process type carries."""
+    return DOCUMENT_TYPES.get((document_type, process_type))

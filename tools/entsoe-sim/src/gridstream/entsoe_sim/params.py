@@ -5,7 +5,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from gridstream.contracts import Area, AreaParameter, DataType, DataTypeSpec, get_area, spec_of
+from gridstream.contracts import (
+    DOCUMENT_TYPES,
+    Area,
+    AreaParameter,
+    DataType,
+    DataTypeSpec,
+    get_area,
+    spec_of,
+)
 from gridstream.contracts.series import PSR_TYPES, WIND_SOLAR_PSR_TYPES
 from gridstream.entsoe_sim import texts
 from gridstream.entsoe_sim.errors import InvalidQueryError
@@ -21,24 +29,12 @@ _BY_LOWER = {name.lower(): name for name in KNOWN_PARAMETERS}
 _PERIOD = re.compile(r"\d{12}")
 MAX_OFFSET = 4800
 
-# (documentType, processType) -> data type; A74 is A75 restricted to wind and solar.
-_TYPES: dict[tuple[str, str | None], DataType] = {
-    ("A65", "A16"): DataType.ACTUAL_LOAD,
-    ("A65", "A01"): DataType.LOAD_FORECAST_DAY_AHEAD,
-    ("A65", "A31"): DataType.LOAD_FORECAST_WEEK_AHEAD,
-    ("A65", "A32"): DataType.LOAD_FORECAST_MONTH_AHEAD,
-    ("A65", "A33"): DataType.LOAD_FORECAST_YEAR_AHEAD,
-    ("A70", "A33"): DataType.FORECAST_MARGIN_YEAR_AHEAD,
-    ("A44", None): DataType.DAY_AHEAD_PRICE,
-    ("A75", "A16"): DataType.GENERATION_ACTUAL,
-    ("A74", "A16"): DataType.GENERATION_ACTUAL,
-    ("A71", "A01"): DataType.GENERATION_FORECAST_DAY_AHEAD,
-    ("A69", "A01"): DataType.WIND_SOLAR_FORECAST_DAY_AHEAD,
+# Process types the real API accepts for A69 beyond day-ahead (current, intraday); not simulated.
+_EXTRA_PROCESSES: dict[tuple[str, str | None], DataType] = {
     ("A69", "A18"): DataType.WIND_SOLAR_FORECAST_DAY_AHEAD,
     ("A69", "A40"): DataType.WIND_SOLAR_FORECAST_DAY_AHEAD,
-    ("A68", "A33"): DataType.INSTALLED_CAPACITY,
-    ("A11", None): DataType.CROSSBORDER_FLOW,
 }
+_TYPES = DOCUMENT_TYPES | _EXTRA_PROCESSES
 _NOT_SIMULATED_PROCESSES = frozenset({"A18", "A40"})
 """Current and intraday wind & solar forecasts: valid queries, but the simulator has no such data."""
 _PSR_FILTERABLE = frozenset(

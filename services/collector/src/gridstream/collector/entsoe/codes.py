@@ -1,29 +1,12 @@
 """ENTSO-E code tables the parser needs: document/process types, curve types, resolutions and units."""
 
 from gridstream.collector.entsoe.parse_errors import ParseError
-from gridstream.contracts import DataType, Resolution
+from gridstream.contracts import DOCUMENT_TYPES, DataType, Resolution, data_type_for
 
 GL = "GL_MarketDocument"
 PUBLICATION = "Publication_MarketDocument"
 ACKNOWLEDGEMENT = "Acknowledgement_MarketDocument"
 
-# (document type, process type) -> data type; None = the document carries no process type.
-_DATA_TYPES: dict[tuple[str, str | None], DataType] = {
-    ("A65", "A16"): DataType.ACTUAL_LOAD,
-    ("A65", "A01"): DataType.LOAD_FORECAST_DAY_AHEAD,
-    ("A65", "A31"): DataType.LOAD_FORECAST_WEEK_AHEAD,
-    ("A65", "A32"): DataType.LOAD_FORECAST_MONTH_AHEAD,
-    ("A65", "A33"): DataType.LOAD_FORECAST_YEAR_AHEAD,
-    ("A70", "A33"): DataType.FORECAST_MARGIN_YEAR_AHEAD,
-    ("A44", None): DataType.DAY_AHEAD_PRICE,
-    ("A75", "A16"): DataType.GENERATION_ACTUAL,
-    # A74 is the wind-and-solar-only variant of A75; the response has the same shape.
-    ("A74", "A16"): DataType.GENERATION_ACTUAL,
-    ("A71", "A01"): DataType.GENERATION_FORECAST_DAY_AHEAD,
-    ("A69", "A01"): DataType.WIND_SOLAR_FORECAST_DAY_AHEAD,
-    ("A68", "A33"): DataType.INSTALLED_CAPACITY,
-    ("A11", None): DataType.CROSSBORDER_FLOW,
-}
 _ROOT_OF: dict[str, str] = {"A44": PUBLICATION, "A11": PUBLICATION}
 
 MIN_MAX_QUALIFIERS: dict[str, str] = {"A60": "min", "A61": "max"}
@@ -47,9 +30,9 @@ def data_type_of(root: str, document_type: str | None, process_type: str | None)
     """The data type of a market document, from its type and process type; ParseError if unsupported."""
     if document_type is None:
         raise ParseError(f"{root} has no <type> element, so its data type is unknown")
-    data_type = _DATA_TYPES.get((document_type, process_type))
+    data_type = data_type_for(document_type, process_type)
     if data_type is None:
-        known = ", ".join(f"{d}/{p or '-'}" for d, p in _DATA_TYPES)
+        known = ", ".join(f"{d}/{p or '-'}" for d, p in DOCUMENT_TYPES)
         raise ParseError(
             f"unsupported document type {document_type!r} with process type {process_type!r} "
             f"(supported type/process pairs: {known})"
