@@ -4,7 +4,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from gridstream.cli import contracts_cmd
+from gridstream.cli import commands_cmd, contracts_cmd, migrate_cmd, tail_cmd, up_cmd
 from gridstream.collector.entsoe import cli as entsoe_cli
 
 
@@ -15,6 +15,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Collect, check and stream ENTSO-E power-system data.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
+    up_cmd.register(subparsers)
+    commands_cmd.register(subparsers)
+    tail_cmd.register(subparsers)
+    migrate_cmd.register(subparsers)
     contracts_cmd.register(subparsers)
     entsoe_cli.register(subparsers)
     return parser

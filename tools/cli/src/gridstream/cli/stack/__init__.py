@@ -1,0 +1,1 @@
+"""The embedded local stack behind `gridstream up`: NATS, PostgreSQL, the simulator and the services."""

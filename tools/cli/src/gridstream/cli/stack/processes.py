@@ -1,0 +1,108 @@
+"""Child processes of the stack: started in their own session, logged to a file, stopped politely."""
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from gridstream.cli.errors import CliError
+
+_LOG_TAIL_LINES = 20
+
+
+def log_tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
+    """The last ``lines`` lines of a log file (empty when there is none)."""
+    try:
+        with path.open("rb") as log:
+            log.seek(0, os.SEEK_END)
+            log.seek(max(0, log.tell() - 64 * 1024))
+            text = log.read().decode(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+class Child:
+    """One process of the stack, its output appended to ``log_path``."""
+
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        log_path: Path,
+        env: Mapping[str, str] | None = None,
+    ):
+        self.name = name
+        self.argv = list(argv)
+        self.log_path = log_path
+        self.env = dict(env) if env is not None else None
+        self.stopping = False
+        self._process: asyncio.subprocess.Process | None = None
+        self._log: BinaryIO | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """Process id once started."""
+        return None if self._process is None else self._process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        """Exit status once the process has ended (negative: killed by that signal)."""
+        return None if self._process is None else self._process.returncode
+
+    async def start(self) -> None:
+        """Start the process; its stdout and stderr go to the log file."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("ab")
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        self._log.write(f"--- gridstream up: starting {self.name} at {stamp} ---\n".encode())
+        self._log.flush()
+        # A session of its own: Ctrl-C in the terminal reaches only `gridstream up`, which then
+        # stops the children in order instead of all of them at once.
+        try:
+            self._process = await asyncio.create_subprocess_exec(
+                *self.argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=asyncio.subprocess.STDOUT,
+                env=self.env,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise CliError(f"cannot start {self.name} ({self.argv[0]}): {exc.strerror}") from exc
+
+    async def wait(self) -> int:
+        """Wait for the process to end; its exit status."""
+        if self._process is None:
+            raise RuntimeError(f"{self.name} was never started")
+        return await self._process.wait()
+
+    async def stop(self, timeout: float = 20.0) -> None:  # noqa: ASYNC109 grace period before SIGKILL
+        """SIGTERM the process group, SIGKILL it after ``timeout`` seconds; idempotent."""
+        self.stopping = True
+        process = self._process
+        if process is not None and process.returncode is None:
+            self._signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), timeout)
+            except TimeoutError:
+                self._signal(signal.SIGKILL)
+                await process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def _signal(self, signum: signal.Signals) -> None:
+        if self._process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signum)
+
+    def tail(self) -> str:
+        """The last lines of this child's log."""
+        return log_tail(self.log_path)
