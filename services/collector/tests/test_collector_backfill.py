@@ -87,5 +87,7 @@ async def test_overlapping_requests_do_not_fetch_a_range_twice(
         [nothing] = await events.wait_for(BackfillCompleted, correlation_id=inside.event_id)
         await asyncio.sleep(0.3)
     assert sorted(sim.windows("A65")) == CHUNKS
-    assert nothing.chunks == 0
+    assert (nothing.chunks, nothing.jobs_total) == (0, 0)
+    [rest] = [e for e in events.of(BackfillCompleted) if e.correlation_id == overlapping.event_id]
+    assert (rest.window.start, rest.jobs_total) == (datetime(2024, 3, 1, tzinfo=UTC), 1)
     assert await scalar(database_url, "SELECT count(*) FROM observations") == QUARTER_SLOTS

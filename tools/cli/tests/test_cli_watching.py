@@ -70,7 +70,13 @@ def _failed(command: Message, *, will_retry: bool, attempt: int = 1) -> Collecti
 
 
 def _progress(
-    command: Message, job: object, window: TimeWindow, done: int, total: int, points: int
+    command: Message,
+    job: object,
+    window: TimeWindow,
+    done: int,
+    total: int,
+    points: int,
+    jobs: int = 1,
 ) -> BackfillProgress:
     return BackfillProgress.model_validate(
         {
@@ -82,6 +88,7 @@ def _progress(
             "chunks_done": done,
             "chunks_total": total,
             "points_written": points,
+            "jobs_total": jobs,
             "source": "collector",
             **command.caused(),
         }
@@ -89,7 +96,7 @@ def _progress(
 
 
 def _job_done(
-    command: Message, job: object, window: TimeWindow, chunks: int, points: int
+    command: Message, job: object, window: TimeWindow, chunks: int, points: int, jobs: int = 1
 ) -> BackfillCompleted:
     return BackfillCompleted.model_validate(
         {
@@ -100,6 +107,7 @@ def _job_done(
             "chunks": chunks,
             "points_written": points,
             "points_changed": 1,
+            "jobs_total": jobs,
             "source": "collector",
             **command.caused(),
         }
@@ -183,19 +191,18 @@ def test_backfill_shows_progress_and_ends_on_completion() -> None:
     )
 
 
-def test_backfill_of_several_jobs_ends_when_they_cover_the_range() -> None:
+def test_backfill_of_several_jobs_ends_when_all_have_completed() -> None:
     command = _backfill()
     watch = BackfillWatch(command)
     first, second = uuid4(), uuid4()
-    watch.feed(_progress(command, first, JAN, 1, 1, 96))
-    partial = watch.feed(_job_done(command, first, JAN, 1, 96))
+    watch.feed(_progress(command, first, JAN, 1, 1, 96, jobs=2))
+    partial = watch.feed(_job_done(command, first, JAN, 1, 96, jobs=2))
     assert partial is not None
     assert not partial.final
-    assert watch.idle
+    assert partial.text.startswith("job 1/2 for ")
     rest = TimeWindow(start=JAN.end, end=Q1.end)
-    watch.feed(_progress(command, second, rest, 1, 3, 500))
-    assert not watch.idle
-    final = watch.feed(_job_done(command, second, rest, 3, 8000))
+    watch.feed(_progress(command, second, rest, 1, 3, 500, jobs=2))
+    final = watch.feed(_job_done(command, second, rest, 3, 8000, jobs=2))
     assert final is not None
     assert final.final
     assert "4 chunks, 8096 points written, 2 changed" in final.text
@@ -203,7 +210,7 @@ def test_backfill_of_several_jobs_ends_when_they_cover_the_range() -> None:
 
 def test_backfill_already_covered_says_so() -> None:
     command = _backfill()
-    update = BackfillWatch(command).feed(_job_done(command, uuid4(), Q1, 0, 0))
+    update = BackfillWatch(command).feed(_job_done(command, uuid4(), Q1, 0, 0, jobs=0))
     assert update is not None
     assert update.final
     assert update.text.endswith("nothing to do: earlier backfills cover the range")
@@ -214,7 +221,6 @@ async def _run_wait(
     events: list[Message],
     *,
     timeout: float | None,  # noqa: ASYNC109 passed on to the wait loop
-    settle: float,
 ) -> tuple[int, str]:
     queue: asyncio.Queue[Received] = asyncio.Queue()
     for event in events:
@@ -223,22 +229,20 @@ async def _run_wait(
         Received("gridstream.evt.collection.completed.DE_LU.actual_load", b"not json", None)
     )
     out = io.StringIO()
-    status = await wait_for_outcome(queue, watch, Printer(out), timeout=timeout, settle=settle)
+    status = await wait_for_outcome(queue, watch, Printer(out), timeout=timeout)
     return status, out.getvalue()
 
 
-async def test_wait_settles_a_backfill_whose_other_parts_were_covered() -> None:
+async def test_wait_ends_a_backfill_when_its_only_job_completes() -> None:
     command = _backfill()
     job = uuid4()
     events: list[Message] = [
         _progress(command, job, FEB_MAR, 2, 2, 100),
         _job_done(command, job, FEB_MAR, 2, 100),
     ]
-    status, output = await _run_wait(BackfillWatch(command), events, timeout=None, settle=0.2)
+    status, output = await _run_wait(BackfillWatch(command), events, timeout=None)
     assert status == 0
-    assert output.splitlines()[-1].endswith(
-        "the rest of the range was already covered by earlier backfills"
-    )
+    assert output.splitlines()[-1].endswith("2 chunks, 100 points written, 1 changed")
 
 
 async def test_wait_prints_each_update_and_returns_the_exit_code() -> None:
@@ -247,7 +251,7 @@ async def test_wait_prints_each_update_and_returns_the_exit_code() -> None:
         _failed(command, will_retry=True),
         _failed(command, will_retry=False, attempt=2),
     ]
-    status, output = await _run_wait(CollectionWatch(command), events, timeout=5, settle=1)
+    status, output = await _run_wait(CollectionWatch(command), events, timeout=5)
     assert status == 1
     assert [line.split(" failed")[0] for line in output.splitlines()] == ["attempt 1", "attempt 2"]
 
@@ -255,5 +259,5 @@ async def test_wait_prints_each_update_and_returns_the_exit_code() -> None:
 async def test_wait_gives_up_after_the_timeout_naming_the_command() -> None:
     command = _collect()
     with pytest.raises(CliError) as caught:
-        await _run_wait(CollectionWatch(command), [], timeout=0.2, settle=1)
+        await _run_wait(CollectionWatch(command), [], timeout=0.2)
     assert str(caught.value).startswith(f"no outcome within 0.2s; command {command.event_id}")

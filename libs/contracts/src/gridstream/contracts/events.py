@@ -99,6 +99,11 @@ class BackfillProgress(_SeriesFamilyEvent):
     chunks_done: int = Field(ge=0, description="Chunks committed so far.")
     chunks_total: int = Field(ge=0, description="Chunks in the job.")
     points_written: int = Field(ge=0, description="Points written so far.")
+    jobs_total: int = Field(
+        default=1,
+        ge=0,
+        description="Jobs the request became (only parts no earlier backfill covers are fetched).",
+    )
 
     def subject(self) -> str:
         """gridstream.evt.backfill.progress.<area>.<data_type>"""
@@ -115,6 +120,12 @@ class BackfillCompleted(_SeriesFamilyEvent):
     chunks: int = Field(ge=0, description="Chunks fetched.")
     points_written: int = Field(ge=0, description="Points written.")
     points_changed: int = Field(ge=0, description="Points changed.")
+    jobs_total: int = Field(
+        default=1,
+        ge=0,
+        description="Jobs the request became; the request is done when all have completed "
+        "(0: earlier backfills already cover the whole range).",
+    )
 
     def subject(self) -> str:
         """gridstream.evt.backfill.completed.<area>.<data_type>"""

@@ -58,7 +58,7 @@ async def accept_backfill(deps: BackfillDeps, command: BackfillRequested) -> lis
         family = (command.area, str(command.data_type), command.to_area)
         await lock_family(session, *family)
         parts = uncovered(command.window, await covered_windows(session, *family))
-        jobs = [_new_job(command, part) for part in parts]
+        jobs = [_new_job(command, part, len(parts)) for part in parts]
         for job in jobs:
             await insert_job(session, job)
         if not jobs:
@@ -66,7 +66,7 @@ async def accept_backfill(deps: BackfillDeps, command: BackfillRequested) -> lis
     return jobs
 
 
-def _new_job(command: BackfillRequested, part: TimeWindow) -> BackfillJob:
+def _new_job(command: BackfillRequested, part: TimeWindow, jobs_total: int) -> BackfillJob:
     return BackfillJob(
         id=derived_id(command.event_id, "job", part.start.isoformat()),
         command_id=command.event_id,
@@ -77,6 +77,7 @@ def _new_job(command: BackfillRequested, part: TimeWindow) -> BackfillJob:
         window=part,
         cursor=part.start,
         status="running",
+        jobs_total=jobs_total,
         chunks_total=len(split_for(command.data_type, part.start, part.end)),
         chunks_done=0,
         requests=0,
@@ -98,6 +99,7 @@ def _already_covered(command: BackfillRequested) -> BackfillCompleted:
         chunks=0,
         points_written=0,
         points_changed=0,
+        jobs_total=0,
     )
 
 
@@ -168,6 +170,7 @@ def _progress(job: BackfillJob, caused: dict[str, UUID]) -> BackfillProgress:
         chunks_done=job.chunks_done,
         chunks_total=job.chunks_total,
         points_written=job.points_written,
+        jobs_total=job.jobs_total,
     )
 
 
@@ -183,6 +186,7 @@ def _completed(job: BackfillJob, caused: dict[str, UUID]) -> BackfillCompleted:
         chunks=job.chunks_done,
         points_written=job.points_written,
         points_changed=job.points_changed,
+        jobs_total=job.jobs_total,
     )
 
 

@@ -13,7 +13,8 @@ from gridstream.contracts import DataType, TimeWindow
 
 _COLUMNS = (
     "id, command_id, correlation_id, area, data_type, to_area, window_start, window_end, "
-    "cursor, status, chunks_total, chunks_done, requests, points_written, points_changed, failures"
+    "cursor, status, jobs_total, chunks_total, chunks_done, requests, points_written, "
+    "points_changed, failures"
 )
 
 
@@ -30,6 +31,7 @@ class BackfillJob:
     window: TimeWindow
     cursor: datetime
     status: str
+    jobs_total: int
     chunks_total: int
     chunks_done: int
     requests: int
@@ -83,9 +85,10 @@ async def insert_job(session: AsyncSession, job: BackfillJob) -> bool:
     result = await session.execute(
         text(
             "INSERT INTO backfill_jobs (id, command_id, correlation_id, area, data_type, to_area, "
-            "window_start, window_end, cursor, status, chunks_total) VALUES (:id, :command_id, "
-            ":correlation_id, :area, :data_type, :to_area, :start, :end, :start, 'running', "
-            ":chunks_total) ON CONFLICT (command_id, window_start) DO NOTHING RETURNING id"
+            "window_start, window_end, cursor, status, jobs_total, chunks_total) VALUES (:id, "
+            ":command_id, :correlation_id, :area, :data_type, :to_area, :start, :end, :start, "
+            "'running', :jobs_total, :chunks_total) "
+            "ON CONFLICT (command_id, window_start) DO NOTHING RETURNING id"
         ),
         {
             "id": job.id,
@@ -96,6 +99,7 @@ async def insert_job(session: AsyncSession, job: BackfillJob) -> bool:
             "to_area": job.to_area,
             "start": job.window.start,
             "end": job.window.end,
+            "jobs_total": job.jobs_total,
             "chunks_total": job.chunks_total,
         },
     )
@@ -196,6 +200,7 @@ def _job(row: RowMapping) -> BackfillJob:
         window=TimeWindow(start=row["window_start"], end=row["window_end"]),
         cursor=row["cursor"],
         status=row["status"],
+        jobs_total=row["jobs_total"],
         chunks_total=row["chunks_total"],
         chunks_done=row["chunks_done"],
         requests=row["requests"],

@@ -15,7 +15,6 @@ from gridstream.cli.watching import BackfillWatch, CollectionWatch
 from gridstream.contracts import CollectionReason, Message
 
 # How long a backfill whose known jobs are all done waits for one more job of the same command.
-SETTLE_SECONDS = 10.0
 _INTERRUPTED = 130
 
 
@@ -115,9 +114,7 @@ async def _send(watch: Watch, url: str, wait: bool, limit: float | None) -> int:
             await publish_command(client, command)
             _announce(command)
             printer = Printer(sys.stdout)
-            return await wait_for_outcome(
-                queue, watch, printer, timeout=limit, settle=SETTLE_SECONDS
-            )
+            return await wait_for_outcome(queue, watch, printer, timeout=limit)
 
 
 def _announce(command: Message) -> None:

@@ -17,21 +17,12 @@ class Watch(Protocol):
         """The command being followed."""
         ...
 
-    @property
-    def idle(self) -> bool:
-        """True when the outcome may be complete and only silence can confirm it."""
-        ...
-
     def subjects(self) -> list[str]:
         """The event subjects to follow."""
         ...
 
     def feed(self, event: Message) -> Update | None:
         """The update an event brings, or None."""
-        ...
-
-    def settled(self) -> Update:
-        """The final update after ``idle`` and a quiet period."""
         ...
 
 
@@ -62,20 +53,15 @@ async def wait_for_outcome(
     printer: Printer,
     *,
     timeout: float | None,  # noqa: ASYNC109 the user's --timeout, reported in the failure message
-    settle: float,
 ) -> int:
     """Print updates until a final one (its exit code), or raise CliError when time runs out."""
     loop = asyncio.get_running_loop()
     deadline = None if timeout is None else loop.time() + timeout
     while True:
         limit = None if deadline is None else max(0.0, deadline - loop.time())
-        quiet = watch.idle and (limit is None or settle < limit)
         try:
-            received = await asyncio.wait_for(queue.get(), settle if quiet else limit)
+            received = await asyncio.wait_for(queue.get(), limit)
         except TimeoutError:
-            if quiet:
-                printer.show(watch.settled())
-                return 0
             raise CliError(
                 f"no outcome within {timeout:g}s; command {watch.command.event_id} may still be "
                 "running (follow it with `gridstream tail`)"

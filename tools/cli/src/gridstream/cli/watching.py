@@ -55,15 +55,6 @@ class CollectionWatch:
         family = f"{self.command.area}.{self.command.data_type}"
         return [f"{EVT_PREFIX}.collection.*.{family}", REJECTED_SUBJECT]
 
-    @property
-    def idle(self) -> bool:
-        """Always False: a collection ends with one event, never by silence."""
-        return False
-
-    def settled(self) -> Update:
-        """Not reachable: the wait loop only settles an idle watch."""
-        raise RuntimeError("a collection's outcome is an event, never silence")
-
     def feed(self, event: Message) -> Update | None:
         """The update an event brings, or None when it is not about this command."""
         rejected = _rejection(self.command, event)
@@ -96,13 +87,14 @@ class _Job:
 class BackfillWatch:
     """The progress and outcome of one BackfillRequested, which may become several jobs.
 
-    The collector splits a request into jobs for the parts no earlier backfill covers, and events
-    do not say how many jobs there are: the wait ends when the finished jobs cover the range, or
-    when every job seen is finished and none more reports (see ``settled``).
+    The collector fetches only the parts of the range no earlier backfill covers, one job per
+    part; every event says how many jobs the request became (`jobs_total`), so the wait ends
+    exactly when that many jobs have completed (at once when `jobs_total` is 0).
     """
 
     command: BackfillRequested
     jobs: dict[UUID, _Job] = field(default_factory=dict)
+    jobs_total: int | None = None
 
     def subjects(self) -> list[str]:
         """The event subjects that carry this command's progress and outcome."""
@@ -113,17 +105,13 @@ class BackfillWatch:
             REJECTED_SUBJECT,
         ]
 
-    @property
-    def idle(self) -> bool:
-        """True when at least one job was seen and every job seen has finished."""
-        return bool(self.jobs) and all(job.done for job in self.jobs.values())
-
     def feed(self, event: Message) -> Update | None:
         """The update an event brings, or None when it is not about this command."""
         rejected = _rejection(self.command, event)
         if rejected is not None or event.correlation_id != self.command.correlation_id:
             return rejected
         if isinstance(event, BackfillProgress):
+            self.jobs_total = event.jobs_total
             job = self.jobs.setdefault(event.job_id, _Job(event.window))
             job.chunks_done = max(job.chunks_done, event.chunks_done)
             job.chunks_total = event.chunks_total
@@ -136,6 +124,9 @@ class BackfillWatch:
         return None
 
     def _completed(self, event: BackfillCompleted) -> Update:
+        self.jobs_total = event.jobs_total
+        if event.jobs_total == 0:
+            return self.summary("; nothing to do: earlier backfills cover the range")
         job = self.jobs.setdefault(event.job_id, _Job(event.window))
         job.chunks_done = job.chunks_total = max(job.chunks_total, event.chunks)
         job.points_written, job.points_changed, job.done = (
@@ -143,22 +134,14 @@ class BackfillWatch:
             event.points_changed,
             True,
         )
-        if event.window == self.command.window and event.chunks == 0:
-            return self.summary("; nothing to do: earlier backfills cover the range")
-        if event.window == self.command.window or self._covered():
+        finished = sum(job.done for job in self.jobs.values())
+        if finished >= event.jobs_total:
             return self.summary()
-        return Update(f"job for {event.window} finished; {self.progress_line()}", progress=True)
-
-    def _covered(self) -> bool:
-        reached = self.command.window.start
-        finished = sorted(
-            (job.window for job in self.jobs.values() if job.done), key=lambda w: w.start
+        return Update(
+            f"job {finished}/{event.jobs_total} for {event.window} finished; "
+            f"{self.progress_line()}",
+            progress=True,
         )
-        for window in finished:
-            if window.start > reached:
-                return False
-            reached = max(reached, window.end)
-        return reached >= self.command.window.end
 
     def progress_line(self) -> str:
         """``chunks done/total, points written`` over every job seen so far."""
@@ -178,7 +161,3 @@ class BackfillWatch:
             f"{self.command.window}: {chunks} chunks, {written} points written, {changed} changed"
         )
         return Update(text + note, final=True)
-
-    def settled(self) -> Update:
-        """The final update when all jobs seen are done and no other job reported in time."""
-        return self.summary("; the rest of the range was already covered by earlier backfills")

@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("window_end", _TZ, nullable=False),
         sa.Column("cursor", _TZ, nullable=False),
         sa.Column("status", sa.Text, nullable=False),
+        sa.Column("jobs_total", sa.Integer, nullable=False, server_default="1"),
         sa.Column("chunks_total", sa.Integer, nullable=False),
         sa.Column("chunks_done", sa.Integer, nullable=False, server_default="0"),
         sa.Column("requests", sa.Integer, nullable=False, server_default="0"),
