@@ -21,33 +21,51 @@ _INSERT_SERIES = text(
     "ON CONFLICT (area, data_type, qualifier) DO NOTHING RETURNING id"
 )
 
-# One statement per stretch: rows whose value (or resolution) differs move their old value to
-# `revisions` with the interval in which it was known; unchanged rows are not touched at all.
+# One statement per stretch. The input is joined once to the stored rows of its own slots; new
+# slots are inserted, changed ones updated after their old value is archived in `revisions` with
+# the interval in which it was the known value. Unchanged rows are not touched at all (no lock, no
+# WAL), and no ON CONFLICT is needed: writers of a series are serialised by an advisory lock.
 _UPSERT = text(
     """
     WITH input AS (
         SELECT * FROM unnest(:ts, :vals) AS i(ts, value)
     ),
-    old AS (
-        SELECT o.ts, o.value, o.resolution, o.last_changed
-        FROM observations o JOIN input i ON o.ts = i.ts
-        WHERE o.series_id = :series_id
-          AND (o.value IS DISTINCT FROM i.value OR o.resolution <> :resolution)
+    joined AS (
+        SELECT i.ts, i.value, s.value AS old_value, s.resolution AS old_resolution,
+               s.last_changed AS old_changed
+        FROM input i
+        LEFT JOIN LATERAL (
+            SELECT value, resolution, last_changed FROM observations o
+            WHERE o.series_id = :series_id AND o.ts = i.ts
+            OFFSET 0
+        ) s ON true
+    ),
+    changed AS (
+        SELECT * FROM joined
+        WHERE old_changed IS NOT NULL
+          AND (old_value IS DISTINCT FROM value OR old_resolution <> :resolution)
     ),
     archived AS (
         INSERT INTO revisions (series_id, ts, value, resolution, valid_from, valid_to)
-        SELECT :series_id, ts, value, resolution, last_changed, :now FROM old
+        SELECT :series_id, ts, old_value, old_resolution, old_changed, :now FROM changed
     ),
-    written AS (
-        INSERT INTO observations AS o (series_id, ts, value, resolution, first_seen, last_changed)
-        SELECT :series_id, ts, value, :resolution, :now, :now FROM input
-        ON CONFLICT (series_id, ts) DO UPDATE
-            SET value = EXCLUDED.value, resolution = EXCLUDED.resolution,
-                last_changed = EXCLUDED.last_changed
-            WHERE o.value IS DISTINCT FROM EXCLUDED.value OR o.resolution <> EXCLUDED.resolution
-        RETURNING o.ts, o.value, (xmax = 0) AS inserted
+    updated AS (
+        UPDATE observations o
+        SET value = c.value, resolution = :resolution, last_changed = :now
+        FROM changed c
+        WHERE o.series_id = :series_id AND o.ts = c.ts
+        RETURNING o.ts, o.value, false AS inserted
+    ),
+    inserted AS (
+        INSERT INTO observations (series_id, ts, value, resolution, first_seen, last_changed)
+        SELECT :series_id, ts, value, :resolution, :now, :now FROM joined
+        WHERE old_changed IS NULL
+        RETURNING ts, value, true AS inserted
     )
-    SELECT ts, value, inserted FROM written ORDER BY ts
+    SELECT ts, value, inserted FROM updated
+    UNION ALL
+    SELECT ts, value, inserted FROM inserted
+    ORDER BY ts
     """
 ).bindparams(bindparam("ts", type_=_TS_ARRAY), bindparam("vals", type_=ARRAY(Float)))
 
@@ -130,7 +148,7 @@ async def upsert_points(
     """Write points; only rows whose value changed are touched, old values go to revisions."""
     if not points:
         return UpsertOutcome(inserted=[], changed=[])
-    # Serialise writers of one series so concurrent redeliveries cannot archive a value twice.
+    # Serialise writers of one series: the statement reads before it writes (see _UPSERT).
     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_BASE + series_id})
     result = await session.execute(
         _UPSERT,
