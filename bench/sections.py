@@ -1,7 +1,26 @@
-"""Marked sections of bench/RESULTS.md: replace one benchmark's section in place, or append it."""
+"""Shared by the benchmarks' reports: the machine line, and marked sections of bench/RESULTS.md."""
 
+import os
+import platform
 import re
+from collections.abc import Iterable
+from importlib import metadata
 from pathlib import Path
+
+
+def machine(packages: Iterable[str]) -> str:
+    """One line on the CPU, cores, interpreter, package versions and load when the run started."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
+        cpu = names[0] if names else cpu
+    versions = ", ".join(f"{name} {metadata.version(name)}" for name in packages)
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; "
+        f"CPython {platform.python_version()}; {versions}; load average at start {load}"
+    )
 
 
 def write_section(results: Path, begin: str, end: str, section: str) -> None:

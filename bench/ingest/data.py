@@ -38,16 +38,14 @@ def series_values(slots: list[datetime], count: int, seed: int = 2024) -> list[l
         level = 500.0 + 900.0 * index
         phase = rng.uniform(0, 2 * math.pi)
         values.append(
-            [
-                round(
-                    level * (1 + 0.3 * math.sin(2 * math.pi * (ts.hour * 4 + ts.minute // 15) / 96 + phase))
-                    + rng.gauss(0, level * 0.02),
-                    2,
-                )
-                for ts in slots
-            ]
+            [round(_daily(ts, level, phase) + rng.gauss(0, level * 0.02), 2) for ts in slots]
         )
     return values
+
+
+def _daily(ts: datetime, level: float, phase: float) -> float:
+    slot_of_day = ts.hour * 4 + ts.minute // 15
+    return level * (1 + 0.3 * math.sin(2 * math.pi * slot_of_day / 96 + phase))
 
 
 def windows(slots: list[datetime], window_of: Callable[[datetime], Hashable]) -> list[range]:

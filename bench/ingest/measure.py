@@ -2,7 +2,7 @@
 
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -10,8 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.ingest import data
 from bench.ingest.probe import Probe
-from gridstream.collector.store import upsert_points
+from gridstream.collector.store import UpsertOutcome
 from gridstream.contracts import Resolution
+
+Upsert = Callable[
+    [AsyncSession, int, Resolution, Sequence[data.Point], datetime], Awaitable[UpsertOutcome]
+]
+"""The signature of gridstream.collector.store.upsert_points."""
 
 
 @dataclass(frozen=True)
@@ -28,10 +33,20 @@ class Pass:
 class Measurement:
     """Repeated passes of one kind over the same `points`."""
 
-    key: str
+    writer: str
+    """`copy`, `store` (gridstream.collector.store) or `previous` (bench.ingest.previous)."""
+    kind: str
+    """`copy`, `fresh` (empty table), `same` (unchanged re-apply) or `changed` (5% changed)."""
+    window: str
+    """What one transaction holds: `year` (COPY), `month` or `day` (10 calls, one per series)."""
     transactions: int
     points: int
     passes: list[Pass] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """A short name for the console."""
+        return f"{self.writer}:{self.kind}/{self.window}"
 
     @property
     def best(self) -> float:
@@ -42,6 +57,11 @@ class Measurement:
     def median(self) -> float:
         """Median pass, seconds."""
         return statistics.median(p.seconds for p in self.passes)
+
+    @property
+    def wal_mib(self) -> float:
+        """Median WAL written per pass, MiB."""
+        return statistics.median(p.wal_bytes for p in self.passes) / 2**20
 
     def rate(self, seconds: float) -> float:
         """Points per second for a pass of `seconds`."""
@@ -58,7 +78,10 @@ class Check:
 
 
 async def upsert_pass(
-    maker: async_sessionmaker[AsyncSession], batches: list[data.Batch], now: datetime
+    upsert: Upsert,
+    maker: async_sessionmaker[AsyncSession],
+    batches: list[data.Batch],
+    now: datetime,
 ) -> tuple[float, int, int]:
     """Apply every batch, one transaction each; (seconds, points inserted, points changed)."""
     inserted = changed = 0
@@ -66,7 +89,7 @@ async def upsert_pass(
     for batch in batches:
         async with maker() as session, session.begin():
             for series_id, points in batch:
-                outcome = await upsert_points(session, series_id, Resolution.PT15M, points, now)
+                outcome = await upsert(session, series_id, Resolution.PT15M, points, now)
                 inserted += len(outcome.inserted)
                 changed += len(outcome.changed)
     return time.perf_counter() - started, inserted, changed
@@ -78,10 +101,10 @@ async def timed(
     """Run one pass, note its WAL volume and add it to `measurement`."""
     position = await probe.wal_position()
     seconds, inserted, changed = await run()
-    result = Pass(seconds, inserted, changed, await probe.wal_since(position))
+    result = Pass(seconds, inserted, changed, await probe.wal_position() - position)
     measurement.passes.append(result)
     print(
-        f"  {measurement.key:<14} {seconds:7.2f} s  {measurement.points / seconds:>9,.0f} points/s  "
+        f"  {measurement.key:<24} {seconds:6.2f} s  {measurement.points / seconds:>9,.0f} points/s  "
         f"inserted {inserted:>7,}  changed {changed:>6,}  WAL {result.wal_bytes / 2**20:6.1f} MiB"
     )
     return result

@@ -54,15 +54,11 @@ class Probe:
         )
         return time.perf_counter() - started
 
-    async def wal_position(self) -> str:
-        """The current WAL insert position."""
-        return str(await self._connection.fetchval("SELECT pg_current_wal_insert_lsn()::text"))
-
-    async def wal_since(self, position: str) -> int:
-        """WAL bytes written since `position` (by anyone: the database is the benchmark's own)."""
+    async def wal_position(self) -> int:
+        """The current WAL insert position, in bytes."""
         return int(
             await self._connection.fetchval(
-                "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn)", position
+                "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')"
             )
         )
 
@@ -91,8 +87,3 @@ class Probe:
                 f"SELECT count(*) FROM {SCHEMA}.observations WHERE last_changed = $1", when
             )
         )
-
-    async def explain(self, sql: str, *args: object) -> str:
-        """EXPLAIN (ANALYZE, BUFFERS) of a statement, for the report's diagnosis."""
-        rows = await self._connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args)
-        return "\n".join(str(row[0]) for row in rows)

@@ -1,20 +1,45 @@
 """One benchmark run: fresh database, migrations, 10 series, then every measurement on the same table."""
 
 import functools
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench.ingest import data
-from bench.ingest.measure import Check, Measurement, copy_records, timed, upsert_pass, utcnow
+from bench.ingest import data, previous
+from bench.ingest.measure import (
+    Check,
+    Measurement,
+    Upsert,
+    copy_records,
+    timed,
+    upsert_pass,
+    utcnow,
+)
 from bench.ingest.probe import Probe
 from bench.ingest.server import Server, fresh_database
-from gridstream.collector.store import ensure_series
+from gridstream.collector import store
 from gridstream.runtime import create_engine, run_migrations, session_maker
 from gridstream.testing.urls import sqlalchemy_url
 
 VERSIONS = "gridstream.collector.migrations.versions"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many passes of each kind, and which writers besides the store."""
+
+    repeat: int
+    day_repeat: int
+    previous: bool
+
+    @property
+    def writers(self) -> dict[str, Upsert]:
+        """The upsert functions to time: the store's, and its previous statement when asked for."""
+        writers: dict[str, Upsert] = {"store": store.upsert_points}
+        if self.previous:
+            writers["previous"] = previous.upsert_points
+        return writers
 
 
 @dataclass
@@ -22,6 +47,7 @@ class Results:
     """Everything the report needs."""
 
     server: Server
+    plan: Plan
     version: str
     settings: dict[str, str]
     measurements: dict[str, Measurement] = field(default_factory=dict)
@@ -40,11 +66,29 @@ class _Context:
     maker: async_sessionmaker[AsyncSession]
     results: Results
     ids: list[int]
-    total: int
+    slots: list[datetime]
+    values: list[list[float]]
+    ranges: dict[str, list[range]]
+
+    @property
+    def total(self) -> int:
+        return len(self.ids) * len(self.slots)
+
+    def batches(self, window: str, values: list[list[float]] | None = None) -> list[data.Batch]:
+        return data.batches(self.ids, self.slots, values or self.values, self.ranges[window])
+
+    def measurement(self, writer: str, kind: str, window: str) -> Measurement:
+        key = f"{writer}:{kind}/{window}"
+        if key not in self.results.measurements:
+            transactions = 1 if writer == "copy" else len(self.ranges[window])
+            self.results.measurements[key] = Measurement(
+                writer, kind, window, transactions, self.total
+            )
+        return self.results.measurements[key]
 
 
-async def run(server: Server, repeat: int) -> Results:
-    """Set up a fresh database on `server` and take every measurement `repeat` times."""
+async def run(server: Server, plan: Plan) -> Results:
+    """Set up a fresh database on `server` and take every measurement of `plan`."""
     async with fresh_database(server.admin_dsn) as dsn:
         engine = create_engine(sqlalchemy_url(dsn), "collector", pool_size=1, max_overflow=0)
         probe = await Probe.connect(dsn)
@@ -52,126 +96,147 @@ async def run(server: Server, repeat: int) -> Results:
             await run_migrations(engine, "collector", VERSIONS)
             maker = session_maker(engine)
             async with maker() as session, session.begin():
-                ids = [await ensure_series(session, key, data.UNIT) for key in data.SERIES_KEYS]
+                ids = [
+                    await store.ensure_series(session, key, data.UNIT) for key in data.SERIES_KEYS
+                ]
             version, settings = await probe.describe()
+            results = Results(server, plan, version, settings)
             slots = data.timestamps()
-            results = Results(server, version, settings)
-            context = _Context(probe, maker, results, ids, len(ids) * len(slots))
-            await _measure_all(context, slots, repeat)
+            values = data.series_values(slots, len(ids))
+            ranges = {
+                "month": data.windows(slots, data.month_of),
+                "day": data.windows(slots, data.day_of),
+            }
+            context = _Context(probe, maker, results, ids, slots, values, ranges)
+            print(f"{context.total:,} points: {len(ids)} series x {len(slots):,} slots")
+            await _measure_all(context, plan)
             return results
         finally:
             await probe.close()
             await engine.dispose()
 
 
-async def _measure_all(context: _Context, slots: list[datetime], repeat: int) -> None:
-    values = data.series_values(slots, len(context.ids))
-    ranges = {"month": data.windows(slots, data.month_of), "day": data.windows(slots, data.day_of)}
-    batches = {name: data.batches(context.ids, slots, values, r) for name, r in ranges.items()}
-    records = copy_records(context.ids, slots, values, utcnow())
-    print(f"{context.total:,} points: {len(context.ids)} series x {len(slots):,} slots")
-    await _fresh(context, records, batches, repeat)
+async def _measure_all(context: _Context, plan: Plan) -> None:
+    """Fresh loads first, then re-applications on the loaded table; writers interleaved."""
+    reference = await _fresh(context, plan)
     # Steady state: autovacuum would have analysed a table this size; do not leave it to chance.
     await context.probe.analyze()
-    await _unchanged(context, batches, repeat)
-    change = data.pick_change(len(context.ids), len(slots))
-    deltas = iter(range(1, 2 * repeat + 1))
-    for name, window_ranges in ranges.items():
-        measurement = _measurement(context, f"changed_{name}", len(window_ranges))
+    for window, repeat in (("month", plan.repeat), ("day", plan.day_repeat)):
         for _ in range(repeat):
-            changed = change.apply(values, float(next(deltas)))
-            await _changed_pass(
-                context, measurement, data.batches(context.ids, slots, changed, window_ranges),
-                len(change.cells),
-            )
-
-
-def _measurement(context: _Context, key: str, transactions: int) -> Measurement:
-    measurement = Measurement(key, transactions, context.total)
-    context.results.measurements[key] = measurement
-    return measurement
+            for writer, upsert in plan.writers.items():
+                await _unchanged(context, context.measurement(writer, "same", window), upsert)
+    change = data.pick_change(len(context.ids), len(context.slots))
+    delta = 0.0
+    for _ in range(plan.repeat):
+        for writer, upsert in plan.writers.items():
+            delta += 1.0  # every pass moves the same cells to new values
+            batches = context.batches("month", change.apply(context.values, delta))
+            measurement = context.measurement(writer, "changed", "month")
+            await _changed(context, measurement, upsert, batches, len(change.cells))
+    content = await context.probe.fingerprint(versions=False)
+    context.results.check(
+        "after the changed passes the content differs from the original load",
+        content != reference,
+        content,
+    )
 
 
 async def _copy(probe: Probe, records: list[tuple[object, ...]]) -> tuple[float, int, int]:
     return await probe.copy(records), len(records), 0
 
 
-async def _fresh(
-    context: _Context,
-    records: list[tuple[object, ...]],
-    batches: dict[str, list[data.Batch]],
-    repeat: int,
-) -> None:
-    """COPY and fresh upserts, interleaved per repetition, each on an emptied table."""
-    probe, check = context.probe, context.results.check
-    copy = _measurement(context, "copy", 1)
-    fresh = {name: _measurement(context, f"fresh_{name}", len(b)) for name, b in batches.items()}
-    reference: str | None = None
-    for _ in range(repeat):
+async def _fresh(context: _Context, plan: Plan) -> str:
+    """COPY and fresh upserts interleaved per repetition, each on an emptied table.
+
+    Returns the content fingerprint of the COPY, which every fresh upsert must reproduce.
+    """
+    probe, check, total = context.probe, context.results.check, context.total
+    records = copy_records(context.ids, context.slots, context.values, utcnow())
+    batches = {window: context.batches(window) for window in context.ranges}
+    reference = ""
+    for rep in range(plan.repeat):
         await probe.reset()
-        await timed(probe, copy, functools.partial(_copy, probe, records))
+        await timed(
+            probe,
+            context.measurement("copy", "copy", "year"),
+            functools.partial(_copy, probe, records),
+        )
         counts = await probe.counts()
-        check("COPY loads every row", counts == (context.total, 0), f"(rows, revisions) {counts}")
+        check("COPY loads every row", counts == (total, 0), f"(rows, revisions) {counts}")
         reference = reference or await probe.fingerprint(versions=False)
-        for name, measurement in fresh.items():
-            await probe.reset()
-            done = await timed(
-                probe, measurement,
-                functools.partial(upsert_pass, context.maker, batches[name], utcnow()),
-            )
-            counts = await probe.counts()
-            check(
-                f"fresh upsert by {name} inserts every row, no revisions",
-                (done.inserted, done.changed, counts) == (context.total, 0, (context.total, 0)),
-                f"inserted {done.inserted}, changed {done.changed}, (rows, revisions) {counts}",
-            )
-            content = await probe.fingerprint(versions=False)
-            check(f"fresh upsert by {name} stores the COPY's rows", content == reference, content)
+        for writer, upsert in plan.writers.items():
+            for window in ("month", "day"):
+                if window == "day" and rep >= plan.day_repeat:
+                    continue
+                await probe.reset()
+                measurement = context.measurement(writer, "fresh", window)
+                done = await timed(
+                    probe,
+                    measurement,
+                    functools.partial(
+                        upsert_pass, upsert, context.maker, batches[window], utcnow()
+                    ),
+                )
+                counts = await probe.counts()
+                check(
+                    f"{measurement.key}: every row inserted, no revisions",
+                    (done.inserted, done.changed, counts) == (total, 0, (total, 0)),
+                    f"inserted {done.inserted}, changed {done.changed}, (rows, revisions) {counts}",
+                )
+                content = await probe.fingerprint(versions=False)
+                check(f"{measurement.key}: same rows as the COPY", content == reference, content)
+    return reference
 
 
-async def _unchanged(context: _Context, batches: dict[str, list[data.Batch]], repeat: int) -> None:
-    """Re-apply the stored data as is: nothing may be written."""
+async def _unchanged(context: _Context, measurement: Measurement, upsert: Upsert) -> None:
+    """Re-apply the stored data as it is: nothing may be written."""
     probe, check = context.probe, context.results.check
-    for name, window_batches in batches.items():
-        measurement = _measurement(context, f"same_{name}", len(window_batches))
-        for _ in range(repeat):
-            before = await probe.fingerprint(versions=True)
-            done = await timed(
-                probe, measurement,
-                functools.partial(upsert_pass, context.maker, window_batches, utcnow()),
-            )
-            after = await probe.fingerprint(versions=True)
-            counts = await probe.counts()
-            check(
-                f"unchanged re-apply by {name} reports nothing written",
-                (done.inserted, done.changed) == (0, 0),
-                f"inserted {done.inserted}, changed {done.changed}",
-            )
-            check(
-                f"unchanged re-apply by {name} leaves every row version and no revision",
-                before == after and counts == (context.total, 0),
-                f"fingerprint {before} -> {after}, (rows, revisions) {counts}",
-            )
+    before = await probe.fingerprint(versions=True)
+    _, revisions_before = await probe.counts()
+    done = await timed(
+        probe,
+        measurement,
+        functools.partial(
+            upsert_pass, upsert, context.maker, context.batches(measurement.window), utcnow()
+        ),
+    )
+    after = await probe.fingerprint(versions=True)
+    rows, revisions = await probe.counts()
+    check(
+        f"{measurement.key}: nothing reported written",
+        (done.inserted, done.changed) == (0, 0),
+        f"inserted {done.inserted}, changed {done.changed}",
+    )
+    check(
+        f"{measurement.key}: every row version kept, no revision added",
+        before == after and (rows, revisions) == (context.total, revisions_before),
+        f"fingerprint {before} -> {after}, rows {rows}, revisions {revisions_before} -> {revisions}",
+    )
 
 
-async def _changed_pass(
-    context: _Context, measurement: Measurement, batches: list[data.Batch], expected: int
+async def _changed(
+    context: _Context,
+    measurement: Measurement,
+    upsert: Upsert,
+    batches: list[data.Batch],
+    expected: int,
 ) -> None:
     """Re-apply with `expected` values changed: exactly that many updates and revision rows."""
     probe, check = context.probe, context.results.check
     _, revisions_before = await probe.counts()
     now = utcnow()
-    done = await timed(probe, measurement, functools.partial(upsert_pass, context.maker, batches, now))
+    done = await timed(
+        probe, measurement, functools.partial(upsert_pass, upsert, context.maker, batches, now)
+    )
     rows, revisions = await probe.counts()
     stamped = await probe.rows_changed_at(now)
-    name = measurement.key
     check(
-        f"{name}: upsert reports exactly the changed points",
+        f"{measurement.key}: exactly the changed points reported",
         (done.inserted, done.changed) == (0, expected),
         f"inserted {done.inserted}, changed {done.changed}, expected {expected}",
     )
     check(
-        f"{name}: one revision row and one new last_changed per changed point",
+        f"{measurement.key}: one revision row and one new last_changed per changed point",
         (rows, revisions - revisions_before, stamped) == (context.total, expected, expected),
         f"rows {rows}, new revisions {revisions - revisions_before}, stamped {stamped}",
     )

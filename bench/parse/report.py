@@ -1,12 +1,9 @@
 """The parse benchmark's section of bench/RESULTS.md: machine, command, speed and memory tables."""
 
-import os
-import platform
-import re
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
+from bench import sections
 from bench.parse.memory import SERIES, MemoryRow
 from bench.parse.speed import LARGEST, TARGET_RATIO, SpeedRow
 
@@ -16,18 +13,8 @@ _PACKAGES = ("lxml", "entsoe-py", "pandas", "beautifulsoup4")
 
 
 def machine() -> str:
-    """One line on the machine, interpreter, library versions and load when the run started."""
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        names = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
-        cpu = names[0] if names else cpu
-    versions = ", ".join(f"{name} {metadata.version(name)}" for name in _PACKAGES)
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    return (
-        f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; "
-        f"CPython {platform.python_version()}; {versions}; load average at start {load}"
-    )
+    """One line on the machine, interpreter, library versions and load at the start."""
+    return sections.machine(_PACKAGES)
 
 
 def render(speed: list[SpeedRow], memory: list[MemoryRow], settings: str, host: str) -> str:
@@ -122,10 +109,4 @@ def _memory_section(rows: list[MemoryRow]) -> list[str]:
 
 def write_section(results: Path, section: str) -> None:
     """Replace this benchmark's marked section of RESULTS.md, or append it; other sections stay."""
-    text = results.read_text() if results.exists() else "# Benchmark results\n\n"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    results.write_text(text)
+    sections.write_section(results, BEGIN, END, section)
