@@ -24,16 +24,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="passes of COPY and month batches")
     parser.add_argument("--day-repeat", type=int, default=2, help="passes of day batches")
     parser.add_argument(
-        "--previous",
-        action="store_true",
-        help="also time the store's previous statement (bench/ingest/previous.py)",
-    )
-    parser.add_argument(
         "--database-url", help=f"server to use (default: ${ENV_URL}, else an embedded one)"
     )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     args = parser.parse_args(argv)
-    plan = Plan(max(args.repeat, 1), max(args.day_repeat, 1), args.previous)
+    plan = Plan(max(args.repeat, 1), max(args.day_repeat, 1))
     host = report.machine()
     print(f"machine: {host}")
     started = time.perf_counter()

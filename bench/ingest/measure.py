@@ -34,7 +34,7 @@ class Measurement:
     """Repeated passes of one kind over the same `points`."""
 
     writer: str
-    """`copy`, `store` (gridstream.collector.store) or `previous` (bench.ingest.previous)."""
+    """`copy` or `store` (gridstream.collector.store)."""
     kind: str
     """`copy`, `fresh` (empty table), `same` (unchanged re-apply) or `changed` (5% changed)."""
     window: str

@@ -54,36 +54,4 @@ def findings(results: Results) -> list[str]:
             "(advisory lock, statement) and every transaction a pool pre-ping and a durable "
             "commit, which small batches cannot spread over many rows."
         )
-    lines += _previous(results, copy)
-    return lines
-
-
-def _previous(results: Results, copy: Measurement) -> list[str]:
-    pairs = [
-        (
-            kind,
-            window,
-            _get(results, f"previous:{kind}/{window}"),
-            _get(results, f"store:{kind}/{window}"),
-        )
-        for kind in ("fresh", "same", "changed")
-        for window in ("month", "day")
-    ]
-    found = [(k, w, old, new) for k, w, old, new in pairs if old is not None and new is not None]
-    if not found:
-        return []
-    lines = [
-        "- The store's previous statement (`bench/ingest/previous.py`: INSERT ... ON CONFLICT DO "
-        "UPDATE ... WHERE changed, which locks every conflicting row even when nothing changes, "
-        "and may hash the whole series per call) against the current one (primary-key lookups, "
-        "plain INSERT of new rows, UPDATE of changed rows), in this run. Median seconds, "
-        "previous -> current (WAL per pass):",
-    ]
-    for kind, window, old, new in found:
-        lines.append(
-            f"  - {kind}/{window}: {old.median:.2f} s -> {new.median:.2f} s "
-            f"({old.median / new.median:.2f}x; {copy.median / old.median:.0%} -> "
-            f"{copy.median / new.median:.0%} of `COPY`), WAL {old.wal_mib:.1f} -> "
-            f"{new.wal_mib:.1f} MiB"
-        )
     return lines

@@ -63,7 +63,7 @@ def _table(results: Results) -> list[str]:
     ]
     kinds = {kind: i for i, kind in enumerate(_KINDS)}
     windows = {window: i for i, window in enumerate(_WINDOWS)}
-    writers = {"copy": 0, "previous": 1, "store": 2}
+    writers = {"copy": 0, "store": 1}
     rows = sorted(
         results.measurements.values(),
         key=lambda m: (kinds[m.kind], windows[m.window], writers[m.writer]),

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench.ingest import data, previous
+from bench.ingest import data
 from bench.ingest.measure import (
     Check,
     Measurement,
@@ -27,19 +27,15 @@ VERSIONS = "gridstream.collector.migrations.versions"
 
 @dataclass(frozen=True)
 class Plan:
-    """How many passes of each kind, and which writers besides the store."""
+    """How many passes of each kind."""
 
     repeat: int
     day_repeat: int
-    previous: bool
 
     @property
     def writers(self) -> dict[str, Upsert]:
-        """The upsert functions to time: the store's, and its previous statement when asked for."""
-        writers: dict[str, Upsert] = {"store": store.upsert_points}
-        if self.previous:
-            writers["previous"] = previous.upsert_points
-        return writers
+        """The upsert functions to time (the store's)."""
+        return {"store": store.upsert_points}
 
 
 @dataclass
