@@ -376,3 +376,37 @@ async def test_consumer_resumes_after_a_nats_restart(nats_server: NatsServer) ->
 async def _published(broker: NatsBroker, command: GapScanRequested) -> bool:
     await publish(broker, command, timeout=1.0)
     return True
+
+
+@pytest.mark.parametrize(
+    ("error", "traceback_logged"),
+    [(TransientError("ENTSO-E answered 503"), False), (RuntimeError("a bug"), True)],
+)
+async def test_only_unexpected_errors_are_logged_with_a_traceback(
+    nats_url: str,
+    js: JetStreamContext,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+    traceback_logged: bool,
+) -> None:
+    broker = _broker(nats_url, max_deliver=2)
+    calls: list[int] = []
+
+    @durable_subscriber(broker, SUBJECT, service=SERVICE)
+    async def handle(command: GapScanRequested) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise error
+
+    try:
+        await _start(broker)
+        await publish(broker, GapScanRequested(source="test"))
+        await wait_until(lambda: len(calls) == 2, timeout=10)
+        await wait_until(lambda: _settled(js, durable_name(SERVICE, SUBJECT)), timeout=5)
+    finally:
+        await broker.stop()
+
+    with_traceback = [r for r in caplog.records if r.exc_info and str(error) in r.getMessage()]
+    assert bool(with_traceback) is traceback_logged
+    retried = [r for r in caplog.records if r.getMessage().startswith("delivery 1 of 2 failed")]
+    assert len(retried) == 1

@@ -13,13 +13,13 @@ from typing import Any
 import nats.errors
 from faststream import BaseMiddleware
 from faststream.context import ContextRepo
-from faststream.exceptions import RejectMessage
+from faststream.exceptions import IgnoredException, RejectMessage
 from faststream.message import StreamMessage
 from faststream.nats import NatsBroker
 from faststream.nats.message import NatsMessage
 
 from gridstream.runtime.deadletter import forward_to_dlq
-from gridstream.runtime.errors import PublishFailedError
+from gridstream.runtime.errors import GridstreamError, PublishFailedError
 from gridstream.runtime.handling import (
     Ack,
     DeadLetter,
@@ -122,6 +122,10 @@ class RetryMiddleware:
                 await msg.reject()
 
 
+class _Settled(IgnoredException):
+    """Raised after a handler's GridstreamError was settled, so faststream only logs it at INFO."""
+
+
 class _RetryScope(BaseMiddleware[Any, Any]):
     """The middleware for one message: run the handler, then settle the message exactly once.
 
@@ -146,9 +150,14 @@ class _RetryScope(BaseMiddleware[Any, Any]):
         self._received = (msg, delivery)
         try:
             return await call_next(msg)
+        except GridstreamError as error:
+            await self._settle(error)
+            # An outcome the service chose (retry later, give up) and the middleware has logged:
+            # not an ERROR with a traceback in faststream's log, not a handler exception metric.
+            raise _Settled(f"{type(error).__name__}: {error}") from error
         except Exception as error:
             await self._settle(error)
-            raise  # faststream logs it with its traceback and counts it in the metrics
+            raise  # unexpected: faststream logs it with its traceback and counts it
 
     async def after_processed(
         self,
