@@ -11,7 +11,7 @@ from nats.aio.client import Client
 
 from gridstream.collector.app import Collector
 from gridstream.collector.rpc import POINTS_SUBJECT
-from gridstream.contracts import CollectionCompleted, isoformat_z
+from gridstream.contracts import CollectionCompleted, ServiceHeartbeat, isoformat_z
 
 from .support import DAY, EventLog, Sim, load_command, send
 
@@ -31,6 +31,12 @@ async def test_read_api(
     ):
         await send(nats_client, command)
         await events.wait_for(CollectionCompleted, correlation_id=command.event_id)
+        [beat] = (await events.wait_for(ServiceHeartbeat, service="collector"))[:1]
+        assert beat.interval_seconds == collector.settings.heartbeat_interval
+        ready = await http.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        metrics = (await http.get("/metrics")).text
+        assert "gridstream_outbox_published" in metrics
 
         [series] = (await http.get("/v1/series", params={"data_type": "actual_load"})).json()
         assert series | {"id": 0} == {
