@@ -89,8 +89,10 @@ class Supervisor:
             return 1
         state = self.config.state_file
         resources.callback(state.unlink, missing_ok=True)
-        write_state(state, self._state(endpoints))
+        # The banner goes out before the state file appears: tools that wait for the state file
+        # (and the tests) then find the banner complete.
         self.say(banner(self.config, endpoints, os.getpid()))
+        write_state(state, self._state(endpoints))
         return await self._supervise()
 
     async def _supervise(self) -> int:
