@@ -109,6 +109,15 @@ async def scalar(database_url: str, sql: str) -> int:
     return int(value)
 
 
+async def execute(database_url: str, *statements: str) -> None:
+    """Run SQL statements in one transaction (test set-up)."""
+    engine = create_engine(database_url, "collector")
+    async with engine.begin() as conn:
+        for statement in statements:
+            await conn.execute(text(statement))
+    await engine.dispose()
+
+
 async def commands_settled(client: Client, delivered: int) -> None:
     """Wait until the collector's command consumer has handled and acked `delivered` messages."""
 

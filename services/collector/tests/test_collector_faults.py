@@ -22,6 +22,7 @@ from .support import (
     EventLog,
     Sim,
     commands_settled,
+    execute,
     load_command,
     outbox_drained,
     scalar,
@@ -167,3 +168,33 @@ async def test_revision_is_kept_and_as_of_reads_the_old_value(
     assert changed == [isoformat_z(ts) for ts, _ in revised.points]
     for ts in changed:
         assert abs(new[ts] - old[ts] * 1.1) < 1e-6 * abs(new[ts]) + 1e-3
+
+
+async def test_an_internal_failure_is_announced_retried_and_dead_lettered(
+    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
+    nats_client: Client,
+    events: EventLog,
+    database_url: str,
+    sim: Sim,
+) -> None:
+    command = load_command()
+    async with run_collector(max_deliver=2):
+        await outbox_drained(database_url)  # migrated: the tables exist
+        await execute(
+            database_url,
+            "CREATE FUNCTION collector.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'observations are read-only today'; END $$",
+            "CREATE TRIGGER refuse BEFORE INSERT ON collector.observations "
+            "FOR EACH ROW EXECUTE FUNCTION collector.refuse()",
+        )
+        await send(nats_client, command)
+        failed = await events.wait_for(CollectionFailed, count=2, correlation_id=command.event_id)
+        await outbox_drained(database_url)
+    assert [(f.error_kind, f.attempt, f.will_retry) for f in failed] == [
+        ("internal", 1, True),
+        ("internal", 2, False),
+    ]
+    assert "observations are read-only today" in failed[0].message
+    assert await scalar(database_url, "SELECT count(*) FROM observations") == 0
+    dead = await nats_client.jetstream().stream_info("GRIDSTREAM_DLQ")
+    assert dead.state.messages == 1

@@ -21,6 +21,7 @@ from gridstream.contracts import (
     DataType,
     TimeWindow,
 )
+from gridstream.runtime.handling import describe
 from gridstream.runtime.outbox import add_to_outbox
 
 
@@ -109,9 +110,8 @@ async def record_failure(
     will_retry: bool,
 ) -> CollectionFailed:
     """Commit a CollectionFailed for this attempt (id derived from command and attempt)."""
-    message = (
-        error.message if isinstance(error, EntsoeError) else f"{type(error).__name__}: {error}"
-    )
+    # Client errors are already free of the token; anything else is redacted and kept to a line.
+    message = error.message if isinstance(error, EntsoeError) else describe(error)
     failed = CollectionFailed(
         event_id=derived_id(command.event_id, "failed", attempt),
         source=SOURCE,
@@ -120,7 +120,7 @@ async def record_failure(
         data_type=command.data_type,
         window=command.window,
         error_kind=error_kind_of(error),
-        message=message[:2000],
+        message=message,
         attempt=attempt,
         will_retry=will_retry,
     )

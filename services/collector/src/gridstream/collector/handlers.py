@@ -61,6 +61,9 @@ async def handle_collection(deps: HandlerDeps, command: CollectionRequested, att
             },
         )
         return
+    except Exception as exc:
+        await _record_internal(deps, command, exc, attempt)
+        raise
     logger.info(
         "collected %s %s %s: %d written, %d changed",
         command.area,
@@ -108,3 +111,16 @@ def register_handlers(broker: NatsBroker, deps: HandlerDeps) -> None:
             },
         )
         deps.wake_backfill()
+
+
+async def _record_internal(
+    deps: HandlerDeps, command: CollectionRequested, error: Exception, attempt: int
+) -> None:
+    """Announce an unexpected failure (kind internal) when the database still takes it."""
+    try:
+        await record_failure(deps.collect, command, error, attempt, attempt < deps.max_deliver)
+    except Exception:
+        # The database may be what failed; the redelivery (or the dead letter) still follows.
+        logger.warning(
+            "could not record the failure of command %s", command.event_id, exc_info=True
+        )
