@@ -18,7 +18,7 @@ from gridstream.entsoe_sim.app import build_app
 from gridstream.entsoe_sim.config import SimConfig
 from gridstream.testing import run_uvicorn, wait_until
 
-from .support import SIM_TOKEN, EventLog, Sim
+from .support import SIM_TOKEN, EventLog, Harness, Sim
 
 
 def _recording(app: Any, log: list[dict[str, str]]) -> Any:
@@ -130,3 +130,15 @@ async def events(nats_client: Client) -> AsyncIterator[EventLog]:
     task.cancel()
     if "sub" in holder:
         await holder["sub"].unsubscribe()
+
+
+@pytest.fixture
+def h(
+    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
+    nats_client: Client,
+    events: EventLog,
+    database_url: str,
+    sim: Sim,
+) -> Harness:
+    """The collector starter and the servers of one test, in one object."""
+    return Harness(run_collector, nats_client, events, database_url, sim)

@@ -1,6 +1,8 @@
 """Helpers shared by the collector's integration tests (imported by conftest and the tests)."""
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +12,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from sqlalchemy import text
 
+from gridstream.collector.app import Collector
 from gridstream.collector.handlers import COLLECT_SUBJECT
 from gridstream.contracts import CollectionRequested, Message, TimeWindow, model_for_subject
 from gridstream.runtime import create_engine, durable_name
@@ -139,3 +142,15 @@ async def outbox_drained(database_url: str) -> None:
 
 async def _is_zero(database_url: str, sql: str) -> bool:
     return await scalar(database_url, sql) == 0
+
+
+@dataclass(frozen=True)
+class Harness:
+    """What a collector integration test works with: a collector starter and the real servers."""
+
+    run: Callable[..., AbstractAsyncContextManager[Collector]]
+    """Start a collector in this event loop (keyword overrides change its settings)."""
+    nats: Client
+    events: EventLog
+    database_url: str
+    sim: Sim

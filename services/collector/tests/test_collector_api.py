@@ -3,35 +3,28 @@
 import csv
 import io
 import json
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 
 import httpx
-from nats.aio.client import Client
 
-from gridstream.collector.app import Collector
 from gridstream.collector.rpc import POINTS_SUBJECT
 from gridstream.contracts import CollectionCompleted, ServiceHeartbeat, isoformat_z
 
-from .support import DAY, EventLog, Sim, load_command, send
+from .support import DAY, Harness, load_command, send
 
 WINDOW = {"start": isoformat_z(DAY.start), "end": isoformat_z(DAY.end)}
 
 
 async def test_read_api(
-    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
-    nats_client: Client,
-    events: EventLog,
-    sim: Sim,
+    h: Harness,
 ) -> None:
     command = load_command()
     async with (
-        run_collector() as collector,
+        h.run() as collector,
         httpx.AsyncClient(base_url=collector.runner.url) as http,
     ):
-        await send(nats_client, command)
-        await events.wait_for(CollectionCompleted, correlation_id=command.event_id)
-        [beat] = (await events.wait_for(ServiceHeartbeat, service="collector"))[:1]
+        await send(h.nats, command)
+        await h.events.wait_for(CollectionCompleted, correlation_id=command.event_id)
+        [beat] = (await h.events.wait_for(ServiceHeartbeat, service="collector"))[:1]
         assert beat.interval_seconds == collector.settings.heartbeat_interval
         ready = await http.get("/readyz")
         assert ready.status_code == 200, ready.text
@@ -76,7 +69,7 @@ async def test_read_api(
         assert latest["ts"] == full["points"][-1][0]
         assert latest["age_seconds"] > 0
 
-        reply = await nats_client.request(
+        reply = await h.nats.request(
             POINTS_SUBJECT,
             json.dumps({"series": {"area": "NL", "data_type": "actual_load"}, **WINDOW}).encode(),
             timeout=5,
@@ -99,5 +92,5 @@ async def test_read_api(
         bad_area = await http.get("/v1/series", params={"area": "NLX"})
         assert bad_area.status_code == 400
         assert "unknown area 'NLX'; did you mean NL" in bad_area.json()["error"]
-        bad_rpc = await nats_client.request(POINTS_SUBJECT, b'{"series_id": 1}', timeout=5)
+        bad_rpc = await h.nats.request(POINTS_SUBJECT, b'{"series_id": 1}', timeout=5)
         assert json.loads(bad_rpc.data)["status"] == 400

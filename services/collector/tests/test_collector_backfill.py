@@ -1,13 +1,8 @@
 """Backfills: chunked, resumable after a crash, never fetching a committed chunk twice."""
 
 import asyncio
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
-from nats.aio.client import Client
-
-from gridstream.collector.app import Collector
 from gridstream.contracts import (
     BackfillCompleted,
     BackfillProgress,
@@ -15,7 +10,7 @@ from gridstream.contracts import (
     TimeWindow,
 )
 
-from .support import EventLog, Sim, outbox_drained, scalar, send
+from .support import Harness, outbox_drained, scalar, send
 
 QUARTER = TimeWindow(start=datetime(2024, 1, 1, tzinfo=UTC), end=datetime(2024, 4, 1, tzinfo=UTC))
 QUARTER_SLOTS = (31 + 29 + 31) * 96  # NL actual load is PT15M; 2024 is a leap year
@@ -27,43 +22,35 @@ CHUNKS = [
 
 
 async def test_interrupted_backfill_resumes_from_its_cursor(
-    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
-    nats_client: Client,
-    events: EventLog,
-    database_url: str,
-    sim: Sim,
+    h: Harness,
 ) -> None:
     command = BackfillRequested(area="NL", data_type="actual_load", window=QUARTER)
-    await sim.admin("POST", "/admin/faults", {"kind": "slow", "delay_seconds": 1.0})
-    async with run_collector():
-        await send(nats_client, command)
-        await events.wait_for(BackfillProgress, correlation_id=command.event_id)
+    await h.sim.admin("POST", "/admin/faults", {"kind": "slow", "delay_seconds": 1.0})
+    async with h.run():
+        await send(h.nats, command)
+        await h.events.wait_for(BackfillProgress, correlation_id=command.event_id)
     # The process is gone mid-job (a chunk may have been in flight, never committed).
-    committed = await scalar(database_url, "SELECT chunks_done FROM backfill_jobs")
+    committed = await scalar(h.database_url, "SELECT chunks_done FROM backfill_jobs")
     assert 1 <= committed < 3
-    await sim.admin("DELETE", "/admin/faults")
-    async with run_collector():
-        [done] = await events.wait_for(
+    await h.sim.admin("DELETE", "/admin/faults")
+    async with h.run():
+        [done] = await h.events.wait_for(
             BackfillCompleted, correlation_id=command.event_id, within=30
         )
-        await outbox_drained(database_url)
-    assert await scalar(database_url, "SELECT count(*) FROM observations") == QUARTER_SLOTS
+        await outbox_drained(h.database_url)
+    assert await scalar(h.database_url, "SELECT count(*) FROM observations") == QUARTER_SLOTS
     assert (done.chunks, done.points_written) == (3, QUARTER_SLOTS)
-    fetched = sim.windows("A65")
+    fetched = h.sim.windows("A65")
     for chunk in CHUNKS[:committed]:
         assert fetched.count(chunk) == 1, f"committed chunk {chunk} fetched again"
     assert set(fetched) == set(CHUNKS)
-    progress = events.of(BackfillProgress)
+    progress = h.events.of(BackfillProgress)
     assert sorted(p.chunks_done for p in progress) == [1, 2, 3]
     assert progress[-1].cursor == QUARTER.end
 
 
 async def test_overlapping_requests_do_not_fetch_a_range_twice(
-    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
-    nats_client: Client,
-    events: EventLog,
-    database_url: str,
-    sim: Sim,
+    h: Harness,
 ) -> None:
     first = BackfillRequested(
         area="NL",
@@ -78,16 +65,16 @@ async def test_overlapping_requests_do_not_fetch_a_range_twice(
             start=datetime(2024, 1, 10, tzinfo=UTC), end=datetime(2024, 1, 20, tzinfo=UTC)
         ),
     )
-    async with run_collector():
-        await send(nats_client, first)
-        await events.wait_for(BackfillCompleted, correlation_id=first.event_id, within=30)
-        await send(nats_client, overlapping)
-        await send(nats_client, inside)
-        await events.wait_for(BackfillCompleted, correlation_id=overlapping.event_id)
-        [nothing] = await events.wait_for(BackfillCompleted, correlation_id=inside.event_id)
+    async with h.run():
+        await send(h.nats, first)
+        await h.events.wait_for(BackfillCompleted, correlation_id=first.event_id, within=30)
+        await send(h.nats, overlapping)
+        await send(h.nats, inside)
+        await h.events.wait_for(BackfillCompleted, correlation_id=overlapping.event_id)
+        [nothing] = await h.events.wait_for(BackfillCompleted, correlation_id=inside.event_id)
         await asyncio.sleep(0.3)
-    assert sorted(sim.windows("A65")) == CHUNKS
+    assert sorted(h.sim.windows("A65")) == CHUNKS
     assert (nothing.chunks, nothing.jobs_total) == (0, 0)
-    [rest] = [e for e in events.of(BackfillCompleted) if e.correlation_id == overlapping.event_id]
+    [rest] = [e for e in h.events.of(BackfillCompleted) if e.correlation_id == overlapping.event_id]
     assert (rest.window.start, rest.jobs_total) == (datetime(2024, 3, 1, tzinfo=UTC), 1)
-    assert await scalar(database_url, "SELECT count(*) FROM observations") == QUARTER_SLOTS
+    assert await scalar(h.database_url, "SELECT count(*) FROM observations") == QUARTER_SLOTS

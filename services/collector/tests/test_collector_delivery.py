@@ -1,12 +1,8 @@
 """Collection commands under redelivery, crashes and invalid input: nothing lost, nothing doubled."""
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
-
-from nats.aio.client import Client
 from pydantic import SecretStr
 
-from gridstream.collector.app import MIGRATIONS, Collector
+from gridstream.collector.app import MIGRATIONS
 from gridstream.collector.collect import CollectDeps, collect
 from gridstream.collector.entsoe.client import EntsoeClient
 from gridstream.collector.planning import PlanningPolicy
@@ -25,8 +21,7 @@ from gridstream.runtime import (
 
 from .support import (
     SIM_TOKEN,
-    EventLog,
-    Sim,
+    Harness,
     commands_settled,
     load_command,
     outbox_drained,
@@ -37,79 +32,67 @@ from .support import (
 
 
 async def test_same_command_delivered_twice_is_stored_and_announced_once(
-    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
-    nats_client: Client,
-    events: EventLog,
-    database_url: str,
-    sim: Sim,
+    h: Harness,
 ) -> None:
     command = load_command()
-    async with run_collector():
-        await send(nats_client, command)
+    async with h.run():
+        await send(h.nats, command)
         # The same payload again under another Nats-Msg-Id: a redelivery JetStream cannot dedupe.
-        await send_raw(nats_client, command.subject(), command.model_dump(mode="json"))
-        await commands_settled(nats_client, delivered=2)
-        await outbox_drained(database_url)
-    assert len(sim.windows("A65")) == 2, "both deliveries fetched"
-    assert await scalar(database_url, "SELECT count(*) FROM observations") == 96
-    assert await scalar(database_url, "SELECT count(*) FROM revisions") == 0
-    completed = events.of(CollectionCompleted)
+        await send_raw(h.nats, command.subject(), command.model_dump(mode="json"))
+        await commands_settled(h.nats, delivered=2)
+        await outbox_drained(h.database_url)
+    assert len(h.sim.windows("A65")) == 2, "both deliveries fetched"
+    assert await scalar(h.database_url, "SELECT count(*) FROM observations") == 96
+    assert await scalar(h.database_url, "SELECT count(*) FROM revisions") == 0
+    completed = h.events.of(CollectionCompleted)
     assert len(completed) == 1
     assert completed[0].points_written == 96
-    ready = events.of(DataReady)
+    ready = h.events.of(DataReady)
     assert len(ready) == 1
     assert len(ready[0].points) == 96
     assert ready[0].correlation_id == command.event_id
 
 
 async def test_crash_after_commit_before_publish_still_publishes_once(
-    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
-    nats_client: Client,
-    events: EventLog,
-    database_url: str,
-    sim: Sim,
+    h: Harness,
 ) -> None:
     command = load_command()
-    # A first collector process took the command, committed data and events, and died before
+    # A first collector process took the command, committed data and h.events, and died before
     # its relay published anything and before it acked: run exactly that part of it by hand.
-    engine = create_engine(database_url, "collector")
+    engine = create_engine(h.database_url, "collector")
     await run_migrations(engine, "collector", MIGRATIONS)
-    async with EntsoeClient(f"{sim.url}/api", SecretStr(SIM_TOKEN)) as client:
+    async with EntsoeClient(f"{h.sim.url}/api", SecretStr(SIM_TOKEN)) as client:
         deps = CollectDeps(session_maker(engine), client, utcnow, PlanningPolicy())
         crashed = await collect(deps, command)
     await engine.dispose()
-    await ensure_streams(nats_client.jetstream())
+    await ensure_streams(h.nats.jetstream())
     assert crashed.points_written == 96
-    assert await scalar(database_url, "SELECT count(*) FROM outbox") == 2
-    await send(nats_client, command)  # still unacknowledged: JetStream delivers it again
+    assert await scalar(h.database_url, "SELECT count(*) FROM outbox") == 2
+    await send(h.nats, command)  # still unacknowledged: JetStream delivers it again
 
-    async with run_collector():
-        await commands_settled(nats_client, delivered=1)
-        await outbox_drained(database_url)
-        await events.wait_for(CollectionCompleted, correlation_id=command.event_id)
-        await events.wait_for(DataReady, correlation_id=command.event_id)
-    assert [e.event_id for e in events.of(CollectionCompleted)] == [crashed.event_id]
-    assert len(events.of(DataReady)) == 1
-    assert await scalar(database_url, "SELECT count(*) FROM observations") == 96
+    async with h.run():
+        await commands_settled(h.nats, delivered=1)
+        await outbox_drained(h.database_url)
+        await h.events.wait_for(CollectionCompleted, correlation_id=command.event_id)
+        await h.events.wait_for(DataReady, correlation_id=command.event_id)
+    assert [e.event_id for e in h.events.of(CollectionCompleted)] == [crashed.event_id]
+    assert len(h.events.of(DataReady)) == 1
+    assert await scalar(h.database_url, "SELECT count(*) FROM observations") == 96
 
 
 async def test_invalid_command_is_rejected_once_naming_the_field(
-    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
-    nats_client: Client,
-    events: EventLog,
-    database_url: str,
-    sim: Sim,
+    h: Harness,
 ) -> None:
-    async with run_collector():
+    async with h.run():
         body = load_command().model_dump(mode="json")
         body["window"]["start"] = "2025-03-10T23:00:00"  # naive
-        await send_raw(nats_client, "gridstream.cmd.collect.NL.actual_load", body)
-        await send_raw(nats_client, "gridstream.cmd.collect.XX.actual_load", {"area": "XX"})
-        rejected = await events.wait_for(CommandRejected, count=2)
-        await commands_settled(nats_client, delivered=2)
+        await send_raw(h.nats, "gridstream.cmd.collect.NL.actual_load", body)
+        await send_raw(h.nats, "gridstream.cmd.collect.XX.actual_load", {"area": "XX"})
+        rejected = await h.events.wait_for(CommandRejected, count=2)
+        await commands_settled(h.nats, delivered=2)
     reasons = sorted(r.reason for r in rejected)
     assert any("window.start" in r and "naive datetime" in r for r in reasons), reasons
     assert any("area" in r and "unknown area 'XX'" in r for r in reasons), reasons
-    assert len(events.of(CommandRejected)) == 2
-    assert sim.requests == []
-    assert await scalar(database_url, "SELECT count(*) FROM observations") == 0
+    assert len(h.events.of(CommandRejected)) == 2
+    assert h.sim.requests == []
+    assert await scalar(h.database_url, "SELECT count(*) FROM observations") == 0

@@ -1,15 +1,11 @@
 """A flaky ENTSO-E (simulator faults): retried and completed, or failed once and for good."""
 
 import asyncio
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 import httpx
-from nats.aio.client import Client
 from pydantic import SecretStr
 
-from gridstream.collector.app import Collector
 from gridstream.contracts import (
     CollectionCompleted,
     CollectionFailed,
@@ -19,8 +15,7 @@ from gridstream.contracts import (
 
 from .support import (
     DAY,
-    EventLog,
-    Sim,
+    Harness,
     commands_settled,
     execute,
     load_command,
@@ -31,13 +26,9 @@ from .support import (
 
 
 async def test_503_and_429_are_retried_then_completed(
-    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
-    nats_client: Client,
-    events: EventLog,
-    database_url: str,
-    sim: Sim,
+    h: Harness,
 ) -> None:
-    await sim.admin(
+    await h.sim.admin(
         "POST",
         "/admin/faults",
         [
@@ -46,94 +37,78 @@ async def test_503_and_429_are_retried_then_completed(
         ],
     )
     command = load_command()
-    async with run_collector(entsoe_max_retries=4):
-        await send(nats_client, command)
-        [done] = await events.wait_for(CollectionCompleted, correlation_id=command.event_id)
-    statuses = (await sim.admin("GET", "/admin/stats"))["by_status"]
+    async with h.run(entsoe_max_retries=4):
+        await send(h.nats, command)
+        [done] = await h.events.wait_for(CollectionCompleted, correlation_id=command.event_id)
+    statuses = (await h.sim.admin("GET", "/admin/stats"))["by_status"]
     assert statuses == {"503": 2, "429": 1, "200": 1}
     assert done.requests == 4
     assert done.points_written == 96
-    assert events.of(CollectionFailed) == []
+    assert h.events.of(CollectionFailed) == []
 
 
 async def test_retries_exhausted_inside_a_delivery_go_through_jetstream(
-    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
-    nats_client: Client,
-    events: EventLog,
-    database_url: str,
-    sim: Sim,
+    h: Harness,
 ) -> None:
-    await sim.admin(
+    await h.sim.admin(
         "POST", "/admin/faults", {"kind": "http_503", "document_type": "A65", "next_n": 3}
     )
     command = load_command()
-    async with run_collector(entsoe_max_retries=1):
-        await send(nats_client, command)
-        await events.wait_for(CollectionCompleted, correlation_id=command.event_id, within=30)
-    failed = events.of(CollectionFailed)
+    async with h.run(entsoe_max_retries=1):
+        await send(h.nats, command)
+        await h.events.wait_for(CollectionCompleted, correlation_id=command.event_id, within=30)
+    failed = h.events.of(CollectionFailed)
     assert [(f.attempt, f.will_retry, f.error_kind) for f in failed] == [(1, True, "transient")]
-    assert await scalar(database_url, "SELECT count(*) FROM observations") == 96
+    assert await scalar(h.database_url, "SELECT count(*) FROM observations") == 96
 
 
 async def test_unauthorised_is_one_final_failure(
-    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
-    nats_client: Client,
-    events: EventLog,
-    database_url: str,
-    sim: Sim,
+    h: Harness,
 ) -> None:
     command = load_command()
-    async with run_collector(entsoe_api_token=SecretStr("not-the-token")):
-        await send(nats_client, command)
-        [failed] = await events.wait_for(CollectionFailed, correlation_id=command.event_id)
-        await commands_settled(nats_client, delivered=1)
+    async with h.run(entsoe_api_token=SecretStr("not-the-token")):
+        await send(h.nats, command)
+        [failed] = await h.events.wait_for(CollectionFailed, correlation_id=command.event_id)
+        await commands_settled(h.nats, delivered=1)
         await asyncio.sleep(1.0)  # several retry delays: a retry would show up as a request
     assert (failed.error_kind, failed.will_retry, failed.attempt) == ("auth", False, 1)
     assert "not-the-token" not in failed.model_dump_json()
-    assert len(sim.requests) == 1
-    assert len(events.of(CollectionFailed)) == 1
-    assert events.of(CollectionCompleted) == []
+    assert len(h.sim.requests) == 1
+    assert len(h.events.of(CollectionFailed)) == 1
+    assert h.events.of(CollectionCompleted) == []
 
 
 async def test_truncated_xml_writes_nothing_and_fails_as_parse(
-    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
-    nats_client: Client,
-    events: EventLog,
-    database_url: str,
-    sim: Sim,
+    h: Harness,
 ) -> None:
-    await sim.admin("POST", "/admin/faults", {"kind": "truncate", "document_type": "A65"})
+    await h.sim.admin("POST", "/admin/faults", {"kind": "truncate", "document_type": "A65"})
     command = load_command()
-    async with run_collector(max_deliver=2):
-        await send(nats_client, command)
-        failed = await events.wait_for(CollectionFailed, count=2, correlation_id=command.event_id)
-        await outbox_drained(database_url)
+    async with h.run(max_deliver=2):
+        await send(h.nats, command)
+        failed = await h.events.wait_for(CollectionFailed, count=2, correlation_id=command.event_id)
+        await outbox_drained(h.database_url)
     assert [(f.error_kind, f.attempt, f.will_retry) for f in failed] == [
         ("parse", 1, True),
         ("parse", 2, False),
     ]
-    assert await scalar(database_url, "SELECT count(*) FROM observations") == 0
-    assert await scalar(database_url, "SELECT count(*) FROM series") == 0
-    dead = await nats_client.jetstream().stream_info("GRIDSTREAM_DLQ")
+    assert await scalar(h.database_url, "SELECT count(*) FROM observations") == 0
+    assert await scalar(h.database_url, "SELECT count(*) FROM series") == 0
+    dead = await h.nats.jetstream().stream_info("GRIDSTREAM_DLQ")
     assert dead.state.messages == 1
 
 
 async def test_revision_is_kept_and_as_of_reads_the_old_value(
-    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
-    nats_client: Client,
-    events: EventLog,
-    database_url: str,
-    sim: Sim,
+    h: Harness,
 ) -> None:
     first, second = load_command(), load_command()
     revised_from = DAY.start + timedelta(hours=6)
-    async with run_collector() as collector:
-        await send(nats_client, first)
-        await events.wait_for(CollectionCompleted, correlation_id=first.event_id)
-        await outbox_drained(database_url)
-        before_revision = isoformat_z(events.of(CollectionCompleted)[0].occurred_at)
+    async with h.run() as collector:
+        await send(h.nats, first)
+        await h.events.wait_for(CollectionCompleted, correlation_id=first.event_id)
+        await outbox_drained(h.database_url)
+        before_revision = isoformat_z(h.events.of(CollectionCompleted)[0].occurred_at)
         await asyncio.sleep(0.05)
-        await sim.admin(
+        await h.sim.admin(
             "POST",
             "/admin/faults",
             {
@@ -143,9 +118,9 @@ async def test_revision_is_kept_and_as_of_reads_the_old_value(
                 "factor": 1.1,
             },
         )
-        await send(nats_client, second)
-        [done] = await events.wait_for(CollectionCompleted, correlation_id=second.event_id)
-        [revised] = await events.wait_for(DataReady, correlation_id=second.event_id)
+        await send(h.nats, second)
+        [done] = await h.events.wait_for(CollectionCompleted, correlation_id=second.event_id)
+        [revised] = await h.events.wait_for(DataReady, correlation_id=second.event_id)
         async with httpx.AsyncClient(base_url=collector.runner.url) as http:
             [series] = (await http.get("/v1/series", params={"area": "NL"})).json()
             window = {"start": isoformat_z(DAY.start), "end": isoformat_z(DAY.end)}
@@ -161,7 +136,7 @@ async def test_revision_is_kept_and_as_of_reads_the_old_value(
     assert [ts for ts, _ in revised.points] == [
         revised_from + timedelta(minutes=15 * i) for i in range(4)
     ]
-    assert await scalar(database_url, "SELECT count(*) FROM revisions") == 4
+    assert await scalar(h.database_url, "SELECT count(*) FROM revisions") == 4
     old = {p[0]: p[1] for p in then["points"]}
     new = {p[0]: p[1] for p in now["points"]}
     changed = [ts for ts in new if new[ts] != old[ts]]
@@ -171,30 +146,26 @@ async def test_revision_is_kept_and_as_of_reads_the_old_value(
 
 
 async def test_an_internal_failure_is_announced_retried_and_dead_lettered(
-    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
-    nats_client: Client,
-    events: EventLog,
-    database_url: str,
-    sim: Sim,
+    h: Harness,
 ) -> None:
     command = load_command()
-    async with run_collector(max_deliver=2):
-        await outbox_drained(database_url)  # migrated: the tables exist
+    async with h.run(max_deliver=2):
+        await outbox_drained(h.database_url)  # migrated: the tables exist
         await execute(
-            database_url,
+            h.database_url,
             "CREATE FUNCTION collector.refuse() RETURNS trigger LANGUAGE plpgsql AS "
             "$$ BEGIN RAISE EXCEPTION 'observations are read-only today'; END $$",
             "CREATE TRIGGER refuse BEFORE INSERT ON collector.observations "
             "FOR EACH ROW EXECUTE FUNCTION collector.refuse()",
         )
-        await send(nats_client, command)
-        failed = await events.wait_for(CollectionFailed, count=2, correlation_id=command.event_id)
-        await outbox_drained(database_url)
+        await send(h.nats, command)
+        failed = await h.events.wait_for(CollectionFailed, count=2, correlation_id=command.event_id)
+        await outbox_drained(h.database_url)
     assert [(f.error_kind, f.attempt, f.will_retry) for f in failed] == [
         ("internal", 1, True),
         ("internal", 2, False),
     ]
     assert "observations are read-only today" in failed[0].message
-    assert await scalar(database_url, "SELECT count(*) FROM observations") == 0
-    dead = await nats_client.jetstream().stream_info("GRIDSTREAM_DLQ")
+    assert await scalar(h.database_url, "SELECT count(*) FROM observations") == 0
+    dead = await h.nats.jetstream().stream_info("GRIDSTREAM_DLQ")
     assert dead.state.messages == 1

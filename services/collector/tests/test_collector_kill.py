@@ -13,7 +13,7 @@ from nats.aio.client import Client
 from gridstream.contracts import BackfillCompleted, BackfillProgress, BackfillRequested
 from gridstream.testing import free_port, wait_until
 
-from .support import SIM_TOKEN, EventLog, Sim, outbox_drained, scalar, send
+from .support import SIM_TOKEN, Harness, Sim, outbox_drained, scalar, send
 from .test_collector_backfill import CHUNKS, QUARTER, QUARTER_SLOTS
 
 
@@ -46,39 +46,36 @@ async def collector_process(
 
 
 async def test_backfill_survives_sigkill(
-    nats_client: Client,
-    events: EventLog,
-    database_url: str,
+    h: Harness,
     nats_url: str,
-    sim: Sim,
     tmp_path: Path,
 ) -> None:
     command = BackfillRequested(area="NL", data_type="actual_load", window=QUARTER)
     log = tmp_path / "collector.log"
-    await sim.admin("POST", "/admin/faults", {"kind": "slow", "delay_seconds": 1.5})
-    async with collector_process(database_url, nats_url, sim, log) as first:
-        await wait_until(lambda: _streams_exist(nats_client), timeout=30, description="streams")
-        await send(nats_client, command)
-        await events.wait_for(BackfillProgress, correlation_id=command.event_id, within=60)
+    await h.sim.admin("POST", "/admin/faults", {"kind": "slow", "delay_seconds": 1.5})
+    async with collector_process(h.database_url, nats_url, h.sim, log) as first:
+        await wait_until(lambda: _streams_exist(h.nats), timeout=30, description="streams")
+        await send(h.nats, command)
+        await h.events.wait_for(BackfillProgress, correlation_id=command.event_id, within=60)
         first.send_signal(signal.SIGKILL)
         await first.wait()
-    committed = await scalar(database_url, "SELECT chunks_done FROM backfill_jobs")
+    committed = await scalar(h.database_url, "SELECT chunks_done FROM backfill_jobs")
     assert 1 <= committed < 3
-    await sim.admin("DELETE", "/admin/faults")
-    async with collector_process(database_url, nats_url, sim, log) as second:
-        [done] = await events.wait_for(
+    await h.sim.admin("DELETE", "/admin/faults")
+    async with collector_process(h.database_url, nats_url, h.sim, log) as second:
+        [done] = await h.events.wait_for(
             BackfillCompleted, correlation_id=command.event_id, within=60
         )
-        await outbox_drained(database_url)
+        await outbox_drained(h.database_url)
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 20) == 0, log.read_text()[-2000:]
-    assert await scalar(database_url, "SELECT count(*) FROM observations") == QUARTER_SLOTS
+    assert await scalar(h.database_url, "SELECT count(*) FROM observations") == QUARTER_SLOTS
     assert done.points_written == QUARTER_SLOTS
-    fetched = sim.windows("A65")
+    fetched = h.sim.windows("A65")
     for chunk in CHUNKS[:committed]:
         assert fetched.count(chunk) == 1, f"committed chunk {chunk} fetched again"
-    assert sorted({p.chunks_done for p in events.of(BackfillProgress)}) == [1, 2, 3]
-    assert len(events.of(BackfillCompleted)) == 1
+    assert sorted({p.chunks_done for p in h.events.of(BackfillProgress)}) == [1, 2, 3]
+    assert len(h.events.of(BackfillCompleted)) == 1
     assert SIM_TOKEN not in log.read_text()
 
 

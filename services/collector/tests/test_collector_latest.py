@@ -1,12 +1,9 @@
 """Latest collections end with the simulator's values in the store and matching DataReady events."""
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 import httpx
 import pytest
-from nats.aio.client import Client
 from pydantic import SecretStr
 
 from gridstream.collector.app import Collector
@@ -21,7 +18,7 @@ from gridstream.contracts import (
 )
 from gridstream.runtime import create_engine, session_maker
 
-from .support import SIM_TOKEN, EventLog, send
+from .support import SIM_TOKEN, EventLog, Harness, send
 
 _MINUTE = timedelta(minutes=1)
 FLOW_TARGET = {"DE_LU": "NL", "FR": "DE_LU", "NL": "DE_LU"}
@@ -40,24 +37,22 @@ def latest_commands(area: str) -> list[CollectionRequested]:
 
 @pytest.mark.parametrize("area", ["DE_LU", "FR", "NL"])
 async def test_latest_collection_of_every_type(
+    h: Harness,
     area: str,
-    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
-    nats_client: Client,
-    events: EventLog,
     sim_url: str,
 ) -> None:
-    async with run_collector(entsoe_rate_per_second=6.0) as collector:
+    async with h.run(entsoe_rate_per_second=6.0) as collector:
         commands = latest_commands(area)
         for command in commands:
-            await send(nats_client, command)
+            await send(h.nats, command)
         for command in commands:
-            await events.wait_for(
+            await h.events.wait_for(
                 CollectionCompleted, within=60, correlation_id=command.correlation_id
             )
         async with httpx.AsyncClient(base_url=collector.runner.url) as http:
             series = (await http.get("/v1/series", params={"area": area})).json()
             assert {s["data_type"] for s in series} >= {dt.value for dt in DataType}
-            ready = events.of(DataReady)
+            ready = h.events.of(DataReady)
             for row in series[:5]:
                 body = (
                     await http.get(
@@ -75,7 +70,7 @@ async def test_latest_collection_of_every_type(
                 }
                 assert stored
                 assert stored == announced
-        await _store_matches_simulator(collector, events, sim_url)
+        await _store_matches_simulator(collector, h.events, sim_url)
 
 
 async def _store_matches_simulator(collector: Collector, events: EventLog, sim_url: str) -> None:

@@ -1,19 +1,15 @@
 """Two collector processes share one durable consumer and one ENTSO-E rate limit."""
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from nats.aio.client import Client
 from pydantic import SecretStr
 
-from gridstream.collector.app import Collector
 from gridstream.contracts import CollectionCompleted, CollectionRequested, TimeWindow
 from gridstream.entsoe_sim.config import SimConfig
 
-from .support import SIM_TOKEN, EventLog, Sim, send
+from .support import SIM_TOKEN, Harness, send
 
 SIM_LIMIT_PER_SECOND = 5
 
@@ -41,10 +37,7 @@ class CountingTransport(httpx.AsyncHTTPTransport):
 
 
 async def test_two_collectors_never_exceed_the_shared_limit(
-    run_collector: Callable[..., AbstractAsyncContextManager[Collector]],
-    nats_client: Client,
-    events: EventLog,
-    sim: Sim,
+    h: Harness,
 ) -> None:
     start = datetime(2025, 1, 1, 23, tzinfo=UTC)
     commands = [
@@ -59,12 +52,12 @@ async def test_two_collectors_never_exceed_the_shared_limit(
     one, two = CountingTransport(), CountingTransport()
     # 2 saved up + 3/s refilled: at most 5 in any second across both processes.
     limits = {"entsoe_rate_per_second": 3.0, "entsoe_burst": 2, "command_batch_size": 2}
-    async with run_collector(transport=one, **limits), run_collector(transport=two, **limits):
+    async with h.run(transport=one, **limits), h.run(transport=two, **limits):
         for command in commands:
-            await send(nats_client, command)
+            await send(h.nats, command)
         for command in commands:
-            await events.wait_for(CollectionCompleted, correlation_id=command.event_id, within=60)
-    stats = await sim.admin("GET", "/admin/stats")
+            await h.events.wait_for(CollectionCompleted, correlation_id=command.event_id, within=60)
+    stats = await h.sim.admin("GET", "/admin/stats")
     [token] = stats["by_token"].values()
     assert stats["by_status"] == {"200": len(commands)}
     assert token["max_per_1s"] <= SIM_LIMIT_PER_SECOND
