@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import nats
 import pytest
@@ -54,9 +55,15 @@ async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
     await client.close()
 
 
-async def _start(broker: NatsBroker) -> None:
+@asynccontextmanager
+async def _running(broker: NatsBroker) -> AsyncIterator[NatsBroker]:
+    """The broker started with every gridstream stream declared; stopped on the way out."""
     await broker.start()
-    await ensure_streams(broker.connection.jetstream())
+    try:
+        await ensure_streams(broker.connection.jetstream())
+        yield broker
+    finally:
+        await broker.stop()
 
 
 async def _stream_count(js: JetStreamContext, stream: str) -> int:
@@ -86,14 +93,11 @@ async def test_fails_twice_then_succeeds_with_growing_delays(
         if len(deliveries) < 3:
             raise TransientError("not yet")
 
-    try:
-        await _start(broker)
+    async with _running(broker):
         await publish(broker, GapScanRequested(source="test"))
         await wait_until(lambda: len(deliveries) == 3, timeout=10)
         await wait_until(lambda: _settled(js, durable_name(SERVICE, SUBJECT)), timeout=5)
         await asyncio.sleep(4 * BASE_DELAY)
-    finally:
-        await broker.stop()
 
     first_gap, second_gap = deliveries[1] - deliveries[0], deliveries[2] - deliveries[1]
     assert len(deliveries) == 3
@@ -115,15 +119,12 @@ async def test_always_failing_handler_ends_in_dlq_after_max_deliver(
         raise RuntimeError("database is on fire")
 
     command = GapScanRequested(source="test")
-    try:
-        await _start(broker)
+    async with _running(broker):
         await publish(broker, command)
         await wait_until(lambda: _has_messages(js, DLQ_STREAM.name), timeout=10)
         await asyncio.sleep(6 * BASE_DELAY)  # time for a (wrong) fourth delivery to show up
         assert await _settled(js, durable_name(SERVICE, SUBJECT))
         consumer = await js.consumer_info(CMD_STREAM.name, durable_name(SERVICE, SUBJECT))
-    finally:
-        await broker.stop()
 
     assert len(calls) == 3
     # The middleware, not the server, enforces max_deliver (see durable_subscriber).
@@ -157,14 +158,11 @@ async def test_permanent_error_goes_to_dlq_after_one_delivery(
         calls.append(1)
         raise BadScanError("series list names an unknown area")
 
-    try:
-        await _start(broker)
+    async with _running(broker):
         await publish(broker, GapScanRequested(source="test"))
         await wait_until(lambda: _has_messages(js, DLQ_STREAM.name), timeout=10)
         await asyncio.sleep(4 * BASE_DELAY)
         assert await _settled(js, durable_name(SERVICE, SUBJECT))
-    finally:
-        await broker.stop()
 
     assert len(calls) == 1
     letter = await js.get_msg(DLQ_STREAM.name, 1)
@@ -238,13 +236,10 @@ async def test_failing_dead_letter_consumer_does_not_feed_its_own_stream(
         calls.append(1)
         raise BadScanError("cannot record the dead letter")
 
-    try:
-        await _start(broker)
+    async with _running(broker):
         await publish_raw(broker, subject, b"{}", {}, "letter-1")
         await wait_until(lambda: _settled_on(js, DLQ_STREAM.name, "retrytest-dlq-all"), timeout=10)
         await asyncio.sleep(3 * BASE_DELAY)
-    finally:
-        await broker.stop()
 
     assert len(calls) == 1
     assert await _stream_count(js, DLQ_STREAM.name) == 1
@@ -262,8 +257,8 @@ async def test_delivery_after_an_unfinished_last_attempt_is_dead_lettered_unrun(
     consumer = durable_name(SERVICE, SUBJECT)
     declaring = _broker(nats_url, max_deliver=1)
     durable_subscriber(declaring, SUBJECT, service=SERVICE, ack_wait=0.5)(_never_called)
-    await _start(declaring)
-    await declaring.stop()
+    async with _running(declaring):
+        pass
 
     await publish_with_own_broker(nats_url)
     crashed = await js.pull_subscribe_bind(consumer, CMD_STREAM.name)
@@ -277,12 +272,9 @@ async def test_delivery_after_an_unfinished_last_attempt_is_dead_lettered_unrun(
     async def handle(command: GapScanRequested) -> None:
         calls.append(1)
 
-    try:
-        await _start(broker)
+    async with _running(broker):
         await wait_until(lambda: _has_messages(js, DLQ_STREAM.name), timeout=10)
         await wait_until(lambda: _settled(js, consumer), timeout=5)
-    finally:
-        await broker.stop()
 
     assert calls == []
     letter = await js.get_msg(DLQ_STREAM.name, 1)
@@ -313,13 +305,10 @@ async def test_metrics_and_traces_see_each_outcome(nats_url: str, js: JetStreamC
         if len(deliveries) == 1:
             raise TransientError("once")
 
-    try:
-        await _start(broker)
+    async with _running(broker):
         await publish(broker, GapScanRequested(source="test"))
         await wait_until(lambda: _settled(js, durable_name(SERVICE, SUBJECT)), timeout=10)
         await wait_until(lambda: len(deliveries) == 2, timeout=5)
-    finally:
-        await broker.stop()
 
     assert _processed(registry) == {"nacked": 1.0, "acked": 1.0}
     trace_ids = {span.context.trace_id for span in spans.get_finished_spans() if span.context}
@@ -363,14 +352,11 @@ async def test_consumer_resumes_after_a_nats_restart(nats_server: NatsServer) ->
         handled.append(command)
 
     command = GapScanRequested(source="test")
-    try:
-        await _start(broker)
+    async with _running(broker):
         await asyncio.to_thread(nats_server.restart)
         await wait_until(lambda: broker.connection.is_connected, timeout=15)
         await wait_until(lambda: _published(broker, command), timeout=15)
         await wait_until(lambda: handled == [command], timeout=15)
-    finally:
-        await broker.stop()
 
 
 async def _published(broker: NatsBroker, command: GapScanRequested) -> bool:
@@ -398,13 +384,10 @@ async def test_only_unexpected_errors_are_logged_with_a_traceback(
         if len(calls) == 1:
             raise error
 
-    try:
-        await _start(broker)
+    async with _running(broker):
         await publish(broker, GapScanRequested(source="test"))
         await wait_until(lambda: len(calls) == 2, timeout=10)
         await wait_until(lambda: _settled(js, durable_name(SERVICE, SUBJECT)), timeout=5)
-    finally:
-        await broker.stop()
 
     with_traceback = [r for r in caplog.records if r.exc_info and str(error) in r.getMessage()]
     assert bool(with_traceback) is traceback_logged
