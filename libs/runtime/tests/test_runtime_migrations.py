@@ -98,8 +98,13 @@ def _write(folder: Path, name: str, source: str) -> None:
 async def test_creates_schema_outbox_and_version_table(engine: AsyncEngine) -> None:
     await run_migrations(engine, "collector")
 
-    assert await _tables(engine, "collector") == {"outbox", RUNTIME_VERSION_TABLE}
-    assert await _versions(engine, RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0001"]
+    assert await _tables(engine, "collector") == {
+        "outbox",
+        "outbox_relay",
+        "inbox",
+        RUNTIME_VERSION_TABLE,
+    }
+    assert await _versions(engine, RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0003"]
     assert not await _tables(engine, "public")
 
 
@@ -115,15 +120,20 @@ async def test_running_twice_is_a_no_op(engine: AsyncEngine) -> None:
 
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM outbox"))).scalar_one() == 1
-    assert await _versions(engine, RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0001"]
+    assert await _versions(engine, RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0003"]
 
 
 async def test_concurrent_runs_both_succeed(database_url: str) -> None:
     engines = [create_engine(database_url, "collector") for _ in range(3)]
     try:
         await asyncio.gather(*(run_migrations(e, "collector") for e in engines))
-        assert await _tables(engines[0], "collector") == {"outbox", RUNTIME_VERSION_TABLE}
-        assert await _versions(engines[0], RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0001"]
+        assert await _tables(engines[0], "collector") == {
+            "outbox",
+            "outbox_relay",
+            "inbox",
+            RUNTIME_VERSION_TABLE,
+        }
+        assert await _versions(engines[0], RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0003"]
     finally:
         for engine in engines:
             await engine.dispose()

@@ -38,6 +38,14 @@ class CollectionCompleted(_SeriesFamilyEvent):
     no_data: bool = Field(description="ENTSO-E answered 'no matching data' for every request.")
     api_seconds: float = Field(ge=0, description="Time spent waiting for ENTSO-E.")
     processing_seconds: float = Field(ge=0, description="Time spent parsing and storing.")
+    backfill_jobs: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Backfill jobs the older part of a planned 'latest' window was handed to (after a long "
+            "downtime); they report BackfillProgress/BackfillCompleted under the same correlation id."
+        ),
+    )
 
     def subject(self) -> str:
         """gridstream.evt.collection.completed.<area>.<data_type>"""
