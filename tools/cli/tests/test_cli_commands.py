@@ -3,7 +3,8 @@
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from uuid import UUID
+from typing import TypeVar
+from uuid import UUID, uuid4
 
 import nats
 import pytest
@@ -25,6 +26,7 @@ from gridstream.contracts import (
 from gridstream.runtime import ensure_streams
 from gridstream.testing import free_port
 
+M = TypeVar("M", BackfillProgress, BackfillCompleted)
 Responder = Callable[[Client, bytes], Awaitable[None]]
 
 
@@ -182,12 +184,11 @@ async def test_collect_publishes_the_command_once_and_prints_its_id(
 
 
 def _completed(command: CollectionRequested, **fields: object) -> CollectionCompleted:
-    assert command.window is not None
     return CollectionCompleted.model_validate(
         {
             "area": command.area,
             "data_type": command.data_type,
-            "window": command.window,
+            "window": command.window,  # None: the test gives the planned window
             "requests": 1,
             "points_written": 96,
             "points_changed": 0,
@@ -335,6 +336,44 @@ async def test_backfill_wait_prints_progress_until_completed(
         "backfill DE_LU actual_load: chunks 2/2, 5952 points written",
         "backfill completed DE_LU actual_load [2024-01-01T00:00:00Z, 2024-03-01T00:00:00Z): 2 chunks, "
         "5952 points written, 0 changed",
+    ]
+
+
+def _job_event(command: Message, model: type[M], job: UUID, **fields: object) -> M:
+    window = {"start": "2024-01-01T00:00Z", "end": "2024-02-01T00:00Z"}
+    family = {"area": "DE_LU", "data_type": "actual_load", "job_id": job, "window": window}
+    return model.model_validate(
+        {**family, "jobs_total": 2, "source": "collector", **command.caused(), **fields}
+    )
+
+
+async def test_collect_wait_follows_the_backfill_jobs_of_a_split_latest_window(
+    nats_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def respond(client: Client, data: bytes) -> None:
+        command = CollectionRequested.model_validate_json(data)
+        newest = {"start": "2024-02-01T00:00Z", "end": "2024-03-01T00:00Z"}
+        await publish_event(client, _completed(command, window=newest, backfill_jobs=2))
+        first, second = uuid4(), uuid4()
+        progress = {"cursor": "2024-01-01T00:00Z", "chunks_total": 1, "chunks_done": 1}
+        await publish_event(
+            client, _job_event(command, BackfillProgress, first, points_written=96, **progress)
+        )
+        done = {"chunks": 1, "points_written": 96, "points_changed": 0}
+        await publish_event(client, _job_event(command, BackfillCompleted, first, **done))
+        await publish_event(client, _job_event(command, BackfillCompleted, second, **done))
+
+    async with playing_collector(nats_url, "gridstream.cmd.collect.>", respond):
+        status = await cli(
+            "collect", "DE_LU", "actual_load", "--wait", "--timeout", "30", "--nats", nats_url
+        )
+    assert status == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "completed DE_LU actual_load [2024-02-01T00:00:00Z, 2024-03-01T00:00:00Z): 96 points "
+        "written, 0 changed (1 requests); the older part goes to 2 backfill jobs",
+        "backfill DE_LU actual_load: chunks 1/1, 96 points written",
+        "backfill DE_LU actual_load: chunks 1/1, 96 points written",
+        "completed DE_LU actual_load with 2 backfill jobs: 2 chunks, 192 points written, 0 changed",
     ]
 
 

@@ -2,19 +2,21 @@
 
 import io
 import os
+import signal
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
-import pytest
+from pydantic import SecretStr
 
-from gridstream.cli.errors import CliError
 from gridstream.cli.stack.config import stack_config
 from gridstream.cli.stack.echo import LogEcho
+from gridstream.cli.stack.leftovers import stop_leftovers
 from gridstream.cli.stack.processes import log_tail
 from gridstream.cli.stack.report import Endpoints, banner, death_report
 from gridstream.cli.stack.services import local_token
-from gridstream.cli.stack.state import check_leftovers, write_state
+from gridstream.cli.stack.state import write_state
 
 
 def test_log_tail_gives_the_last_lines(tmp_path: Path) -> None:
@@ -76,19 +78,37 @@ def test_banner_says_where_everything_is_and_how_to_stop(tmp_path: Path) -> None
     assert "stop: Ctrl-C (or kill -TERM 4242)" in text
     default = stack_config(data_dir=tmp_path, ports={}, environ={})
     assert "--nats" not in banner(default, endpoints, 1)
-
-
-def test_leftovers_of_a_crashed_run_are_named(tmp_path: Path) -> None:
-    dead = subprocess.Popen(["true"])
-    dead.wait()
-    state = tmp_path / "stack.json"
-    write_state(state, {"pid": 1234, "pids": {"nats": os.getpid(), "collector": dead.pid}})
-    with pytest.raises(CliError) as caught:
-        check_leftovers(state)
-    assert str(caught.value) == (
-        f"a previous `gridstream up` (pid 1234) did not stop cleanly and left nats (pid {os.getpid()}) "
-        f"running; stop them (kill {os.getpid()}) and start again"
+    token = SecretStr("an-admin-token-of-32-characters-")
+    assert "admin token      an-admin-token-of-32-characters-" in banner(
+        default, endpoints, 1, admin_token=token
     )
-    write_state(state, {"pid": 1234, "pids": {"postgres": os.getpid(), "collector": dead.pid}})
-    check_leftovers(state)
-    assert not state.exists()
+
+
+def test_leftovers_of_a_crashed_run_are_stopped_when_still_the_same_program(
+    tmp_path: Path,
+) -> None:
+    argv = [sys.executable, "-c", "import time; time.sleep(600)", "leftover-of-a-test"]
+    leftover = subprocess.Popen(argv, start_new_session=True)
+    try:
+        children = tmp_path / "children.json"
+        reused = {"pid": os.getpid(), "argv": ["nats-server", "-js"]}
+        write_state(children, {"nats": reused, "collector": {"pid": leftover.pid, "argv": argv}})
+        stopped = stop_leftovers(children)
+        assert stopped == [f"collector (pid {leftover.pid})"]
+        assert leftover.wait(timeout=5) == -signal.SIGTERM
+        assert not children.exists()
+        assert stop_leftovers(children) == []
+    finally:
+        leftover.kill()
+        leftover.wait()
+
+
+def test_the_admin_token_is_kept_private_and_a_short_one_is_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "admin.token"
+    path.write_text("short\n")
+    path.chmod(0o644)
+    token = local_token(path)
+    assert len(token) >= 32
+    assert token.replace("-", "").replace("_", "").isalnum()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert local_token(path) == token

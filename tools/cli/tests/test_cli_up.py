@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from gridstream.cli.main import main
+from gridstream.cli.service_api import admin_token
 from gridstream.testing import free_port, wait_until
 
 READY_SECONDS = 90.0
@@ -125,6 +127,21 @@ async def stacks() -> AsyncIterator[list[Up]]:
         await up.clean_up()
 
 
+def _admin_token(data_dir: Path) -> str:
+    """The generated admin token: private, long, url-safe."""
+    path = data_dir / "admin.token"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    token = path.read_text().strip()
+    assert len(token) >= 32
+    assert token.replace("-", "").replace("_", "").isalnum()
+    return token
+
+
+def _environ_of(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode().partition("=")[::2] for item in raw if item)
+
+
 def _ports() -> dict[str, int]:
     return {"nats": free_port(), "sim": free_port(), "collector": free_port()}
 
@@ -157,7 +174,10 @@ async def _collect_and_backfill(up: Up, capsys: pytest.CaptureFixture[str]) -> N
 
 
 async def test_up_runs_the_stack_stops_on_ctrl_c_and_keeps_data(
-    tmp_path: Path, stacks: list[Up], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    stacks: list[Up],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data_dir, ports = tmp_path / "data", _ports()
     first = Up(data_dir, ports, "first")
@@ -166,6 +186,9 @@ async def test_up_runs_the_stack_stops_on_ctrl_c_and_keeps_data(
     state = await first.wait_ready()
     assert set(state["pids"]) == {"nats", "postgres", "entsoe-sim", "collector"}
     banner = first.output()[0]
+    token = _admin_token(data_dir)
+    assert f"admin token      {token}" in banner
+    assert _environ_of(state["pids"]["collector"])["GRIDSTREAM_ADMIN_TOKEN"] == token
     assert first.nats_url in banner
     assert first.collector_url in banner
     assert "still to come (not in this build yet): scheduler, monitor, alerter, quality" in banner
@@ -180,6 +203,14 @@ async def test_up_runs_the_stack_stops_on_ctrl_c_and_keeps_data(
     assert {("DE_LU", "actual_load"), ("DE_LU", "day_ahead_price")} <= set(
         await _series(first.collector_url)
     )
+    # The CLI finds the collector and the admin token through the running up's data directory.
+    monkeypatch.setenv("GRIDSTREAM_UP_DATA_DIR", str(data_dir))
+    status, out = await _cli(capsys, "series", "--area", "DE_LU")
+    assert status == 0
+    assert "actual_load" in out
+    found = admin_token()
+    assert found is not None
+    assert found.get_secret_value() == token
 
     assert first.process is not None
     first.process.send_signal(signal.SIGINT)
@@ -193,6 +224,8 @@ async def test_up_runs_the_stack_stops_on_ctrl_c_and_keeps_data(
     await again.start()
     await again.wait_ready()
     assert ("DE_LU", "actual_load") in await _series(again.collector_url)
+    assert _admin_token(data_dir) == token
+    assert f"admin token      {token}" in again.output()[0]
 
     # A service that dies takes the stack down with a report and a non-zero exit.
     state = json.loads((data_dir / "stack.json").read_text())
@@ -217,3 +250,48 @@ async def test_up_names_a_taken_port_and_starts_nothing(tmp_path: Path, stacks: 
     assert "--nats-port or GRIDSTREAM_UP_NATS_PORT" in err
     assert not (tmp_path / "data" / "postgres").exists()
     assert not (tmp_path / "data" / "logs").exists()
+
+
+async def test_after_kill_9_of_up_its_children_end_and_the_next_up_starts(
+    tmp_path: Path, stacks: list[Up]
+) -> None:
+    data_dir, ports = tmp_path / "data", _ports()
+    first = Up(data_dir, ports, "killed")
+    stacks.append(first)
+    await first.start()
+    state = await first.wait_ready()
+    children = {name: pid for name, pid in state["pids"].items() if name != "postgres"}
+    assert set(children) == {"nats", "entsoe-sim", "collector"}
+    assert first.process is not None
+    first.process.kill()
+    assert await first.wait_exit() == -signal.SIGKILL
+    await wait_until(
+        lambda: not any(_alive(pid) for pid in children.values()),
+        timeout=60,
+        description=f"the children of the killed up to end: {children}",
+    )
+
+    # A child that outlived its `up` (e.g. one stuck in shutdown) is stopped by the next `up`.
+    argv = [sys.executable, "-c", "import time; time.sleep(600)", "stuck-child"]
+    stuck = await asyncio.create_subprocess_exec(*argv, start_new_session=True)
+    recorded = json.loads((data_dir / "children.json").read_text())
+    recorded["entsoe-sim"] = {"pid": stuck.pid, "argv": argv}
+    (data_dir / "children.json").write_text(json.dumps(recorded))
+
+    again = Up(data_dir, ports, "after-kill")
+    stacks.append(again)
+    await again.start()
+    try:
+        await again.wait_ready()
+        assert await asyncio.wait_for(stuck.wait(), 30) == -signal.SIGTERM
+    finally:
+        if stuck.returncode is None:
+            stuck.kill()
+            await stuck.wait()
+    out = again.output()[0]
+    assert (
+        f"stopped what a previous `gridstream up` left running: entsoe-sim (pid {stuck.pid})" in out
+    )
+    assert again.process is not None
+    again.process.send_signal(signal.SIGINT)
+    assert await again.wait_exit() == 0, again.output()

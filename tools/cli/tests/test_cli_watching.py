@@ -261,3 +261,69 @@ async def test_wait_gives_up_after_the_timeout_naming_the_command() -> None:
     with pytest.raises(CliError) as caught:
         await _run_wait(CollectionWatch(command), [], timeout=0.2)
     assert str(caught.value).startswith(f"no outcome within 0.2s; command {command.event_id}")
+
+
+def test_a_latest_collection_split_into_backfill_jobs_ends_when_every_job_completed() -> None:
+    command = CollectionRequested(area="DE_LU", data_type=LOAD)
+    watch = CollectionWatch(command)
+    assert "gridstream.evt.backfill.*.DE_LU.actual_load" in watch.subjects()
+    newest = watch.feed(_completed(command, backfill_jobs=2))
+    assert newest is not None
+    assert not newest.final
+    assert newest.text.endswith("(1 requests); the older part goes to 2 backfill jobs")
+    first, second = uuid4(), uuid4()
+    progress = watch.feed(_progress(command, first, JAN, 1, 1, 96, jobs=2))
+    assert progress is not None
+    assert (progress.progress, progress.final) == (True, False)
+    assert progress.text == "backfill DE_LU actual_load: chunks 1/1, 96 points written"
+    partial = watch.feed(_job_done(command, first, JAN, 1, 96, jobs=2))
+    assert partial is not None
+    assert not partial.final
+    assert watch.feed(_job_done(_collect(), second, FEB_MAR, 2, 5, jobs=2)) is None
+    final = watch.feed(_job_done(command, second, FEB_MAR, 2, 200, jobs=2))
+    assert final is not None
+    assert (final.final, final.exit_code) == (True, 0)
+    assert final.text == (
+        "completed DE_LU actual_load with 2 backfill jobs: 3 chunks, 296 points written, 2 changed"
+    )
+
+
+def test_backfill_jobs_finishing_before_the_collection_event_end_the_wait_with_it() -> None:
+    command = CollectionRequested(area="DE_LU", data_type=LOAD)
+    watch = CollectionWatch(command)
+    job = uuid4()
+    early = watch.feed(_job_done(command, job, FEB_MAR, 2, 200))
+    assert early is not None
+    assert not early.final
+    final = watch.feed(_completed(command, backfill_jobs=1))
+    assert final is not None
+    assert final.final
+    assert final.text.startswith("completed DE_LU actual_load with 1 backfill job: 2 chunks")
+
+
+def test_a_backfill_job_failing_for_good_ends_a_collection_wait_with_failure() -> None:
+    command = CollectionRequested(area="DE_LU", data_type=LOAD)
+    watch = CollectionWatch(command)
+    watch.feed(_completed(command, backfill_jobs=1))
+    retry = watch.feed(_failed(command, will_retry=True))
+    assert retry is not None
+    assert not retry.final
+    final = watch.feed(_failed(command, will_retry=False, attempt=3))
+    assert final is not None
+    assert (final.final, final.exit_code) == (True, 1)
+
+
+async def test_wait_follows_a_split_collection_to_its_last_backfill_job() -> None:
+    command = CollectionRequested(area="DE_LU", data_type=LOAD)
+    job = uuid4()
+    events: list[Message] = [
+        _completed(command, backfill_jobs=1),
+        _progress(command, job, FEB_MAR, 1, 2, 50),
+        _progress(command, job, FEB_MAR, 2, 2, 100),
+        _job_done(command, job, FEB_MAR, 2, 100),
+    ]
+    status, output = await _run_wait(CollectionWatch(command), events, timeout=5)
+    assert status == 0
+    lines = output.splitlines()
+    assert len(lines) == 4
+    assert lines[-1].startswith("completed DE_LU actual_load with 1 backfill job: 2 chunks")

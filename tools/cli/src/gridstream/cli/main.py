@@ -4,7 +4,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from gridstream.cli import commands_cmd, contracts_cmd, migrate_cmd, tail_cmd, up_cmd
+from gridstream.cli import (
+    commands_cmd,
+    contracts_cmd,
+    migrate_cmd,
+    read_cmd,
+    tail_cmd,
+    up_cmd,
+)
 from gridstream.collector.entsoe import cli as entsoe_cli
 
 
@@ -18,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     up_cmd.register(subparsers)
     commands_cmd.register(subparsers)
     tail_cmd.register(subparsers)
+    read_cmd.register(subparsers)
     migrate_cmd.register(subparsers)
     contracts_cmd.register(subparsers)
     entsoe_cli.register(subparsers)

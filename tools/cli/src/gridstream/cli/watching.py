@@ -45,15 +45,26 @@ def _failure(event: CollectionFailed) -> Update:
 
 
 class CollectionWatch:
-    """The outcome of one CollectionRequested: completed, failed for good, or rejected."""
+    """The outcome of one CollectionRequested: completed, failed for good, or rejected.
+
+    After a long downtime the collector collects only the newest part of a "latest" window and
+    hands the older rest to backfill jobs under the same correlation id; `backfill_jobs` on
+    CollectionCompleted says how many, and the wait then ends when all of them have completed.
+    """
 
     def __init__(self, command: CollectionRequested):
         self.command = command
+        self.jobs = JobTally()
+        self.collected: CollectionCompleted | None = None
 
     def subjects(self) -> list[str]:
-        """The event subjects that can carry this command's outcome."""
+        """The event subjects that can carry this command's outcome (its backfill jobs' too)."""
         family = f"{self.command.area}.{self.command.data_type}"
-        return [f"{EVT_PREFIX}.collection.*.{family}", REJECTED_SUBJECT]
+        return [
+            f"{EVT_PREFIX}.collection.*.{family}",
+            f"{EVT_PREFIX}.backfill.*.{family}",
+            REJECTED_SUBJECT,
+        ]
 
     def feed(self, event: Message) -> Update | None:
         """The update an event brings, or None when it is not about this command."""
@@ -61,16 +72,44 @@ class CollectionWatch:
         if rejected is not None or event.correlation_id != self.command.correlation_id:
             return rejected
         if isinstance(event, CollectionCompleted):
-            what = (
-                "no data at the source"
-                if event.no_data
-                else (f"{event.points_written} points written, {event.points_changed} changed")
-            )
-            text = f"completed {event.area} {event.data_type} {event.window}: {what} "
-            return Update(f"{text}({event.requests} requests)", final=True)
+            self.collected = event
+            return self._outcome(_collection_line(event))
         if isinstance(event, CollectionFailed):
             return _failure(event)
+        if isinstance(event, BackfillProgress):
+            self.jobs.progress(event)
+            return Update(self.jobs.progress_line(self.command), progress=True)
+        if isinstance(event, BackfillCompleted):
+            self.jobs.completed(event)
+            return self._outcome(self.jobs.progress_line(self.command), progress=True)
         return None
+
+    def _outcome(self, text: str, *, progress: bool = False) -> Update:
+        """Final once the collection and every backfill job it became have completed."""
+        collected = self.collected
+        if collected is None or self.jobs.finished < collected.backfill_jobs:
+            if collected is not None and collected.backfill_jobs and not progress:
+                text += f"; the older part goes to {collected.backfill_jobs} backfill jobs"
+            return Update(text, progress=progress)
+        if not collected.backfill_jobs:
+            return Update(text, final=True)
+        jobs = collected.backfill_jobs
+        totals = self.jobs.totals()
+        return Update(
+            f"completed {collected.area} {collected.data_type} with {jobs} backfill "
+            f"job{'s' if jobs > 1 else ''}: {totals}",
+            final=True,
+        )
+
+
+def _collection_line(event: CollectionCompleted) -> str:
+    what = (
+        "no data at the source"
+        if event.no_data
+        else f"{event.points_written} points written, {event.points_changed} changed"
+    )
+    text = f"completed {event.area} {event.data_type} {event.window}: {what} "
+    return f"{text}({event.requests} requests)"
 
 
 @dataclass(slots=True)
@@ -84,6 +123,50 @@ class _Job:
 
 
 @dataclass(slots=True)
+class JobTally:
+    """The backfill jobs of one command, from their BackfillProgress and BackfillCompleted."""
+
+    jobs: dict[UUID, _Job] = field(default_factory=dict)
+
+    def progress(self, event: BackfillProgress) -> None:
+        """Count a committed chunk (events may repeat or arrive out of order)."""
+        job = self.jobs.setdefault(event.job_id, _Job(event.window))
+        job.chunks_done = max(job.chunks_done, event.chunks_done)
+        job.chunks_total = event.chunks_total
+        job.points_written = max(job.points_written, event.points_written)
+
+    def completed(self, event: BackfillCompleted) -> None:
+        """Mark a job done with its final counts."""
+        job = self.jobs.setdefault(event.job_id, _Job(event.window))
+        job.chunks_done = job.chunks_total = max(job.chunks_total, event.chunks)
+        job.points_written, job.points_changed, job.done = (
+            event.points_written,
+            event.points_changed,
+            True,
+        )
+
+    @property
+    def finished(self) -> int:
+        """Jobs that have completed."""
+        return sum(job.done for job in self.jobs.values())
+
+    def progress_line(self, command: CollectionRequested | BackfillRequested) -> str:
+        """``chunks done/total, points written`` over every job seen so far."""
+        done = sum(job.chunks_done for job in self.jobs.values())
+        total = sum(job.chunks_total for job in self.jobs.values())
+        written = sum(job.points_written for job in self.jobs.values())
+        family = f"{command.area} {command.data_type}"
+        return f"backfill {family}: chunks {done}/{total}, {written} points written"
+
+    def totals(self) -> str:
+        """``N chunks, W points written, C changed`` over every job."""
+        chunks = sum(job.chunks_done for job in self.jobs.values())
+        written = sum(job.points_written for job in self.jobs.values())
+        changed = sum(job.points_changed for job in self.jobs.values())
+        return f"{chunks} chunks, {written} points written, {changed} changed"
+
+
+@dataclass(slots=True)
 class BackfillWatch:
     """The progress and outcome of one BackfillRequested, which may become several jobs.
 
@@ -93,7 +176,7 @@ class BackfillWatch:
     """
 
     command: BackfillRequested
-    jobs: dict[UUID, _Job] = field(default_factory=dict)
+    tally: JobTally = field(default_factory=JobTally)
     jobs_total: int | None = None
 
     def subjects(self) -> list[str]:
@@ -112,11 +195,8 @@ class BackfillWatch:
             return rejected
         if isinstance(event, BackfillProgress):
             self.jobs_total = event.jobs_total
-            job = self.jobs.setdefault(event.job_id, _Job(event.window))
-            job.chunks_done = max(job.chunks_done, event.chunks_done)
-            job.chunks_total = event.chunks_total
-            job.points_written = max(job.points_written, event.points_written)
-            return Update(self.progress_line(), progress=True)
+            self.tally.progress(event)
+            return Update(self.tally.progress_line(self.command), progress=True)
         if isinstance(event, BackfillCompleted):
             return self._completed(event)
         if isinstance(event, CollectionFailed):
@@ -127,37 +207,20 @@ class BackfillWatch:
         self.jobs_total = event.jobs_total
         if event.jobs_total == 0:
             return self.summary("; nothing to do: earlier backfills cover the range")
-        job = self.jobs.setdefault(event.job_id, _Job(event.window))
-        job.chunks_done = job.chunks_total = max(job.chunks_total, event.chunks)
-        job.points_written, job.points_changed, job.done = (
-            event.points_written,
-            event.points_changed,
-            True,
-        )
-        finished = sum(job.done for job in self.jobs.values())
+        self.tally.completed(event)
+        finished = self.tally.finished
         if finished >= event.jobs_total:
             return self.summary()
         return Update(
             f"job {finished}/{event.jobs_total} for {event.window} finished; "
-            f"{self.progress_line()}",
+            f"{self.tally.progress_line(self.command)}",
             progress=True,
         )
 
-    def progress_line(self) -> str:
-        """``chunks done/total, points written`` over every job seen so far."""
-        done = sum(job.chunks_done for job in self.jobs.values())
-        total = sum(job.chunks_total for job in self.jobs.values())
-        written = sum(job.points_written for job in self.jobs.values())
-        family = f"{self.command.area} {self.command.data_type}"
-        return f"backfill {family}: chunks {done}/{total}, {written} points written"
-
     def summary(self, note: str = "") -> Update:
         """The final update once this command's jobs are done."""
-        chunks = sum(job.chunks_done for job in self.jobs.values())
-        written = sum(job.points_written for job in self.jobs.values())
-        changed = sum(job.points_changed for job in self.jobs.values())
         text = (
             f"backfill completed {self.command.area} {self.command.data_type} "
-            f"{self.command.window}: {chunks} chunks, {written} points written, {changed} changed"
+            f"{self.command.window}: {self.tally.totals()}"
         )
         return Update(text + note, final=True)

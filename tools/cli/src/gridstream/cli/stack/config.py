@@ -16,6 +16,11 @@ DEFAULT_DATA_DIR = Path(".gridstream")
 DATABASE_NAME = "gridstream"
 TOKEN_ENV = "ENTSOE_API_TOKEN"  # noqa: S105 - the variable's name, not a token
 API_URL_ENV = "ENTSOE_API_URL"
+ADMIN_TOKEN_ENV = "GRIDSTREAM_ADMIN_TOKEN"  # noqa: S105 - the variable's name, not a token
+ADMIN_TOKEN_FILE = "admin.token"  # noqa: S105 - a file name
+STATE_FILE = "stack.json"
+MIN_ADMIN_TOKEN = 16
+"""Services refuse to start with a shorter admin token."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,8 @@ class StackConfig:
     services: tuple[ServiceSpec, ...]
     missing: tuple[str, ...]
     entsoe: EntsoeAccess
+    admin_token: SecretStr | None = None
+    """GRIDSTREAM_ADMIN_TOKEN from the environment; None: generated once per data directory."""
     host: str = HOST
     echo: bool = False
     ready_timeout: float = 120.0
@@ -92,7 +99,17 @@ class StackConfig:
     @property
     def state_file(self) -> Path:
         """Addresses and process ids of the running stack (removed when it stops)."""
-        return self.data_dir / "stack.json"
+        return self.data_dir / STATE_FILE
+
+    @property
+    def children_file(self) -> Path:
+        """Every child process started so far, so that the next `up` can stop leftovers."""
+        return self.data_dir / "children.json"
+
+    @property
+    def admin_token_file(self) -> Path:
+        """The generated admin token of this data directory (mode 0600)."""
+        return self.data_dir / ADMIN_TOKEN_FILE
 
     def port_flags(self) -> dict[str, tuple[int, str]]:
         """Each port to bind, by what binds it: (port, how to change it)."""
@@ -115,6 +132,24 @@ def resolve_port(given: int | None, env_var: str, default: int, environ: Mapping
     if not 1 <= port <= 65535:
         raise UsageError(f"port {port} ({env_var}) is outside 1-65535")
     return port
+
+
+def up_data_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """The data directory `gridstream up` uses by default: GRIDSTREAM_UP_DATA_DIR or ./.gridstream."""
+    return Path(environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR).expanduser()
+
+
+def given_admin_token(environ: Mapping[str, str]) -> SecretStr | None:
+    """GRIDSTREAM_ADMIN_TOKEN when set; UsageError when shorter than the services accept."""
+    value = environ.get(ADMIN_TOKEN_ENV)
+    if value is None:
+        return None
+    if len(value.strip()) < MIN_ADMIN_TOKEN:
+        raise UsageError(
+            f"{ADMIN_TOKEN_ENV} is shorter than {MIN_ADMIN_TOKEN} characters; set a longer one "
+            "or unset it (`gridstream up` then generates one)"
+        )
+    return SecretStr(value.strip())
 
 
 def entsoe_access(no_sim: bool, environ: Mapping[str, str]) -> EntsoeAccess:
@@ -143,7 +178,7 @@ def stack_config(
     environ: Mapping[str, str] = os.environ,
 ) -> StackConfig:
     """Validate the options of `gridstream up` (``ports`` keyed nats, sim and service names)."""
-    directory = data_dir or Path(environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
+    directory = data_dir or up_data_dir(environ)
     installed = tuple(spec for spec in SERVICES if spec.installed())
     if ready_timeout <= 0:
         raise UsageError("--ready-timeout: give a positive number of seconds")
@@ -158,6 +193,7 @@ def stack_config(
         services=installed,
         missing=tuple(spec.name for spec in SERVICES if spec not in installed),
         entsoe=entsoe_access(no_sim, environ),
+        admin_token=given_admin_token(environ),
         echo=echo,
         ready_timeout=ready_timeout,
     )

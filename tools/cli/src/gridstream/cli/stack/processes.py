@@ -2,9 +2,11 @@
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import signal
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -12,6 +14,9 @@ from typing import BinaryIO
 from gridstream.cli.errors import CliError
 
 _LOG_TAIL_LINES = 20
+_PR_SET_PDEATHSIG = 1
+PARENT_DEATH_SIGNAL = signal.SIGTERM
+"""What a child gets when `gridstream up` dies without stopping it (kill -9): a polite stop."""
 
 
 def log_tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
@@ -24,6 +29,27 @@ def log_tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A pre-exec hook that has Linux signal the child when its parent dies (None elsewhere).
+
+    PR_SET_PDEATHSIG fires when the thread that forked the child ends; `gridstream up` forks
+    from its main thread, which lives as long as the process.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    # Loaded before the fork: the child then only makes the call.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def hook() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(PARENT_DEATH_SIGNAL), 0, 0, 0)
+        if os.getppid() != parent:
+            # The parent died before the call above: no signal would ever come.
+            os.kill(os.getpid(), PARENT_DEATH_SIGNAL)
+
+    return hook
 
 
 class Child:
@@ -63,7 +89,8 @@ class Child:
         self._log.write(f"--- gridstream up: starting {self.name} at {stamp} ---\n".encode())
         self._log.flush()
         # A session of its own: Ctrl-C in the terminal reaches only `gridstream up`, which then
-        # stops the children in order instead of all of them at once.
+        # stops the children in order instead of all of them at once. If `up` is killed outright,
+        # the kernel stops them instead (die_with_parent).
         try:
             self._process = await asyncio.create_subprocess_exec(
                 *self.argv,
@@ -72,6 +99,7 @@ class Child:
                 stderr=asyncio.subprocess.STDOUT,
                 env=self.env,
                 start_new_session=True,
+                preexec_fn=die_with_parent(),
             )
         except OSError as exc:
             raise CliError(f"cannot start {self.name} ({self.argv[0]}): {exc.strerror}") from exc

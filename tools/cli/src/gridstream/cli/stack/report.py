@@ -5,8 +5,10 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from gridstream.cli.defaults import NATS_PORT
-from gridstream.cli.stack.config import StackConfig
+from gridstream.cli.stack.config import ADMIN_TOKEN_ENV, StackConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +30,10 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def banner(config: StackConfig, endpoints: Endpoints, pid: int) -> str:
-    """The block printed once everything is ready."""
+def banner(
+    config: StackConfig, endpoints: Endpoints, pid: int, admin_token: SecretStr | None = None
+) -> str:
+    """The block printed once everything is ready (the admin token included: it is the user's)."""
     nats_flag = "" if config.nats_port == NATS_PORT else f" --nats {endpoints.nats_url}"
     source = (
         f"local simulator {endpoints.simulator_url} (a generated local token)"
@@ -44,6 +48,14 @@ def banner(config: StackConfig, endpoints: Endpoints, pid: int) -> str:
     ]
     for name, url in endpoints.services.items():
         lines.append(f"  {name:<16} {url}  (/readyz, /metrics, /v1/series)")
+    if admin_token is not None:
+        where = (
+            f"from {ADMIN_TOKEN_ENV}"
+            if config.admin_token is not None
+            else f"kept in {_relative(config.admin_token_file)}"
+        )
+        token = admin_token.get_secret_value()
+        lines.append(f"  admin token      {token}  ({where}; the CLI finds it there)")
     lines += [f"  logs             {_relative(config.logs_dir)}/<name>.log:"]
     lines += [
         f"                     {name}: {_relative(path)}" for name, path in endpoints.logs.items()

@@ -1,6 +1,7 @@
 """The application processes of the stack: the ENTSO-E simulator and each installed service."""
 
 import asyncio
+import contextlib
 import os
 import secrets
 import sys
@@ -8,9 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
+from pydantic import SecretStr
 
 from gridstream.cli.errors import CliError
-from gridstream.cli.stack.config import ServiceSpec, StackConfig
+from gridstream.cli.stack.config import ADMIN_TOKEN_ENV, MIN_ADMIN_TOKEN, ServiceSpec, StackConfig
 from gridstream.cli.stack.processes import Child
 
 SIM_TOKENS_ENV = "ENTSOE_SIM_TOKENS"
@@ -18,14 +20,20 @@ _POLL_SECONDS = 0.2
 
 
 def local_token(path: Path) -> str:
-    """The simulator's token, generated once per data directory and kept private (mode 0600)."""
-    if path.exists():
+    """A token generated once per data directory (32 url-safe characters), kept private (0600).
+
+    A stored token is reused unless it is shorter than the services accept (then replaced).
+    """
+    with contextlib.suppress(FileNotFoundError):
         token = path.read_text().strip()
-        if token:
+        if len(token) >= MIN_ADMIN_TOKEN:
             return token
     token = secrets.token_urlsafe(24)
-    path.touch(mode=0o600)
-    path.write_text(token + "\n")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # The mode of open() applies only to a new file; an existing one may be readable by others.
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(token + "\n")
     return token
 
 
@@ -54,6 +62,7 @@ def service_child(
     nats_url: str,
     database_url: str,
     entsoe: Mapping[str, str],
+    admin_token: SecretStr,
 ) -> Child:
     """A service process configured through its environment (GRIDSTREAM_* and ENTSOE_*)."""
     env = {
@@ -63,6 +72,7 @@ def service_child(
         "GRIDSTREAM_HTTP_HOST": config.host,
         "GRIDSTREAM_HTTP_PORT": str(config.service_ports[spec.name]),
         "PYTHONUNBUFFERED": "1",
+        ADMIN_TOKEN_ENV: admin_token.get_secret_value(),
         **entsoe,
     }
     argv = [sys.executable, "-m", spec.module]

@@ -1,4 +1,4 @@
-"""The data directory's lock (one `gridstream up` per directory) and the running stack's state file."""
+"""The data directory's lock (one `gridstream up` per directory) and the stack's state files."""
 
 import fcntl
 import json
@@ -50,30 +50,3 @@ def read_state(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return state
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def check_leftovers(state_file: Path) -> None:
-    """CliError when a previous `up` died without stopping its processes (PostgreSQL is adopted)."""
-    state = read_state(state_file)
-    if state is None:
-        return
-    pids: dict[str, int] = state.get("pids", {})
-    alive = {name: pid for name, pid in pids.items() if name != "postgres" and _running(pid)}
-    if alive:
-        listed = ", ".join(f"{name} (pid {pid})" for name, pid in alive.items())
-        raise CliError(
-            f"a previous `gridstream up` (pid {state.get('pid', '?')}) did not stop cleanly and "
-            f"left {listed} running; stop them (kill {' '.join(map(str, alive.values()))}) "
-            "and start again"
-        )
-    state_file.unlink(missing_ok=True)

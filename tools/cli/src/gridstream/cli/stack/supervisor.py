@@ -9,9 +9,12 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import TextIO, TypeVar
 
+from pydantic import SecretStr
+
 from gridstream.cli.errors import CliError
 from gridstream.cli.stack.config import DATABASE_NAME, StackConfig
 from gridstream.cli.stack.echo import LogEcho
+from gridstream.cli.stack.leftovers import record_child, stop_leftovers
 from gridstream.cli.stack.nats import nats_child, wait_for_jetstream
 from gridstream.cli.stack.ports import check_ports
 from gridstream.cli.stack.postgres import LocalPostgres, ensure_database, start_postgres
@@ -25,7 +28,7 @@ from gridstream.cli.stack.services import (
     sim_url,
     wait_until_ready,
 )
-from gridstream.cli.stack.state import check_leftovers, data_dir_lock, write_state
+from gridstream.cli.stack.state import data_dir_lock, write_state
 
 T = TypeVar("T")
 _SERVER_START_SECONDS = 30.0
@@ -59,7 +62,7 @@ class Supervisor:
         """Start everything, supervise, stop everything in order; the exit status."""
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         with data_dir_lock(self.config.data_dir):
-            check_leftovers(self.config.state_file)
+            await self._stop_leftovers()
             check_ports(self.config.host, self.config.port_flags())
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
@@ -67,6 +70,8 @@ class Supervisor:
             echo = asyncio.create_task(self._echo.run()) if self._echo else None
             try:
                 async with AsyncExitStack() as resources:
+                    # Registered first, so it runs last: once every child has stopped.
+                    resources.callback(self.config.children_file.unlink, missing_ok=True)
                     status = await self._run(resources)
             finally:
                 for signum in (signal.SIGINT, signal.SIGTERM):
@@ -77,6 +82,14 @@ class Supervisor:
                     self._echo.flush()
         self.say("gridstream stopped")
         return status
+
+    async def _stop_leftovers(self) -> None:
+        """Stop what a killed `up` left running; its stale state file goes too."""
+        stopped = await asyncio.to_thread(stop_leftovers, self.config.children_file)
+        if stopped:
+            listed = ", ".join(stopped)
+            self.say(f"stopped what a previous `gridstream up` left running: {listed}")
+        await asyncio.to_thread(self.config.state_file.unlink, missing_ok=True)
 
     async def _run(self, resources: AsyncExitStack) -> int:
         try:
@@ -91,7 +104,7 @@ class Supervisor:
         resources.callback(state.unlink, missing_ok=True)
         # The banner goes out before the state file appears: tools that wait for the state file
         # (and the tests) then find the banner complete.
-        self.say(banner(self.config, endpoints, os.getpid()))
+        self.say(banner(self.config, endpoints, os.getpid(), self._admin_token()))
         write_state(state, self._state(endpoints))
         return await self._supervise()
 
@@ -131,6 +144,7 @@ class Supervisor:
         """Report the child's end unless the stack is stopping it."""
         if child.pid is not None:
             self._pids[child.name] = child.pid
+            record_child(self.config.children_file, child.name, child.pid, child.argv)
         self._logs[child.name] = child.log_path
 
         async def watch() -> None:
@@ -189,8 +203,9 @@ class Supervisor:
         services: list[Child] = []
         # One callback for all: the services stop together, before the servers they use.
         resources.push_async_callback(self._stop_children, services)
+        token = self._admin_token()
         for spec in config.services:
-            child = service_child(config, spec, entsoe=entsoe_env, **urls)
+            child = service_child(config, spec, entsoe=entsoe_env, admin_token=token, **urls)
             self.say(f"starting {spec.name} on {service_url(config, spec)}")
             services.append(child)
             await child.start()
@@ -251,6 +266,11 @@ class Supervisor:
         )
         return {"ENTSOE_API_TOKEN": token, "ENTSOE_API_URL": f"{base}/api"}, base
 
+    def _admin_token(self) -> SecretStr:
+        """GRIDSTREAM_ADMIN_TOKEN when given, else the one generated for this data directory."""
+        given = self.config.admin_token
+        return given if given is not None else SecretStr(local_token(self.config.admin_token_file))
+
     def _state(self, endpoints: Endpoints) -> dict[str, object]:
         return {
             "pid": os.getpid(),
@@ -261,4 +281,5 @@ class Supervisor:
             "services": endpoints.services,
             "logs": {name: str(path) for name, path in endpoints.logs.items()},
             "pids": self._pids,
+            "admin_token_file": str(self.config.admin_token_file),
         }
