@@ -2,7 +2,7 @@
 
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -10,18 +10,25 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.ingest import data
 from bench.ingest.probe import Probe
-from gridstream.collector.store import UpsertOutcome
+from gridstream.collector.upserts import Stretch, upsert_stretches
 from gridstream.contracts import Resolution
 
-Upsert = Callable[
-    [AsyncSession, int, Resolution, Sequence[data.Point], datetime], Awaitable[UpsertOutcome]
-]
-"""The signature of gridstream.collector.store.upsert_points."""
+Upsert = Callable[[AsyncSession, data.Batch], Awaitable[tuple[int, int]]]
+"""Writes one transaction's batch; (points inserted, points changed)."""
+
+
+async def store_write(session: AsyncSession, batch: data.Batch) -> tuple[int, int]:
+    """The collector's write: every series of the batch in one `upsert_stretches` call."""
+    outcomes = await upsert_stretches(
+        session, [Stretch(sid, Resolution.PT15M, points) for sid, points in batch]
+    )
+    inserted = sum(len(o.inserted) for o in outcomes.values())
+    return inserted, sum(len(o.changed) for o in outcomes.values())
 
 
 @dataclass(frozen=True)
 class Pass:
-    """One timed pass: seconds, what upsert_points reported and the WAL it caused."""
+    """One timed pass: seconds, what the writer reported and the WAL it caused."""
 
     seconds: float
     inserted: int
@@ -38,7 +45,7 @@ class Measurement:
     kind: str
     """`copy`, `fresh` (empty table), `same` (unchanged re-apply) or `changed` (5% changed)."""
     window: str
-    """What one transaction holds: `year` (COPY), `month` or `day` (10 calls, one per series)."""
+    """What one transaction holds: `year` (COPY), `month` or `day` (10 series, one call)."""
     transactions: int
     points: int
     passes: list[Pass] = field(default_factory=list)
@@ -81,17 +88,15 @@ async def upsert_pass(
     upsert: Upsert,
     maker: async_sessionmaker[AsyncSession],
     batches: list[data.Batch],
-    now: datetime,
 ) -> tuple[float, int, int]:
     """Apply every batch, one transaction each; (seconds, points inserted, points changed)."""
     inserted = changed = 0
     started = time.perf_counter()
     for batch in batches:
         async with maker() as session, session.begin():
-            for series_id, points in batch:
-                outcome = await upsert(session, series_id, Resolution.PT15M, points, now)
-                inserted += len(outcome.inserted)
-                changed += len(outcome.changed)
+            written, revised = await upsert(session, batch)
+            inserted += written
+            changed += revised
     return time.perf_counter() - started, inserted, changed
 
 
@@ -123,5 +128,5 @@ def copy_records(
 
 
 def utcnow() -> datetime:
-    """The `now` of one pass (distinct per pass, so its changed rows can be counted)."""
+    """The first_seen/last_changed stamp of the COPY rows."""
     return datetime.now(UTC)

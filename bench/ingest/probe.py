@@ -80,10 +80,14 @@ class Probe:
             )
         )
 
-    async def rows_changed_at(self, when: object) -> int:
-        """Observations whose last_changed is `when` (the `now` of one upsert pass)."""
+    async def database_now(self) -> object:
+        """The database clock, which stamps every write."""
+        return await self._connection.fetchval("SELECT clock_timestamp()")
+
+    async def rows_changed_since(self, when: object) -> int:
+        """Observations whose last_changed is after `when` (the start of one upsert pass)."""
         return int(
             await self._connection.fetchval(
-                f"SELECT count(*) FROM {SCHEMA}.observations WHERE last_changed = $1", when
+                f"SELECT count(*) FROM {SCHEMA}.observations WHERE last_changed > $1", when
             )
         )

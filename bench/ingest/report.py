@@ -8,8 +8,9 @@ from bench.ingest.measure import Measurement
 from bench.ingest.run import Results
 
 BEGIN, END = "<!-- bench:ingest -->", "<!-- /bench:ingest -->"
-TARGET_RATIO = 0.40
-COPY, HEADLINE = "copy:copy/year", "store:fresh/month"
+COPY = "copy:copy/year"
+# Fresh loads in month and day transactions, with the share of the COPY rate each must reach.
+TARGETS = {"store:fresh/month": 0.40, "store:fresh/day": 0.60}
 _PACKAGES = ("asyncpg", "sqlalchemy")
 _KINDS = {
     "copy": "`COPY` (asyncpg `copy_records_to_table`)",
@@ -19,8 +20,8 @@ _KINDS = {
 }
 _WINDOWS = {
     "year": "all rows, 1 statement",
-    "month": "1 month x 10 calls",
-    "day": "1 day x 10 calls",
+    "month": "1 month x 10 series, 1 call",
+    "day": "1 day x 10 series, 1 call",
 }
 
 
@@ -29,15 +30,17 @@ def machine() -> str:
     return sections.machine(_PACKAGES)
 
 
-def ratio(results: Results, key: str = HEADLINE) -> tuple[float, float]:
+def ratio(results: Results, key: str) -> tuple[float, float]:
     """(best, median) of a measurement's rate as a share of the COPY rate."""
     copy, other = results.measurements[COPY], results.measurements[key]
     return copy.best / other.best, copy.median / other.median
 
 
 def passed(results: Results) -> bool:
-    """Every check held and the headline ratio (medians) meets the target."""
-    return all(c.ok for c in results.checks) and ratio(results)[1] >= TARGET_RATIO
+    """Every check held and each headline ratio (medians) meets its target."""
+    return all(c.ok for c in results.checks) and all(
+        ratio(results, key)[1] >= target for key, target in TARGETS.items()
+    )
 
 
 def summary(results: Results) -> str:
@@ -86,20 +89,31 @@ def _row(m: Measurement, copy: Measurement) -> str:
         f"{copy.median / m.median:.0%}",
         f"{m.wal_mib:.1f} MiB",
     ]
-    if m.key == HEADLINE:
+    if m.key in TARGETS:
         cells = [f"**{cell}**" for cell in cells]
     return "| " + " | ".join(cells) + " |"
 
 
+def _headlines(results: Results) -> list[str]:
+    lines = []
+    for key, target in TARGETS.items():
+        best, median = ratio(results, key)
+        verdict = "meets" if median >= target else "MISSES"
+        window = results.measurements[key].window
+        lines.append(
+            f"**Fresh upsert, one transaction per {window}: {median:.0%} of the `COPY` rate by "
+            f"median ({best:.0%} by best pass), which {verdict} the target of {target:.0%}.**"
+        )
+    return lines
+
+
 def render(results: Results, host: str, command: str, elapsed: float) -> str:
     """The markdown section, markers included."""
-    best, median = ratio(results)
-    verdict = "meets" if median >= TARGET_RATIO else "MISSES"
     settings = ", ".join(f"{k}={v}" for k, v in results.settings.items())
     failed = [c for c in results.checks if not c.ok]
     lines = [
         BEGIN,
-        "## Ingest: `upsert_points` vs `COPY` (`bench/ingest`)",
+        "## Ingest: `upsert_stretches` vs `COPY` (`bench/ingest`)",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}` ({elapsed:.0f} s in all).",
         f"Machine: {host}.",
@@ -107,8 +121,7 @@ def render(results: Results, host: str, command: str, elapsed: float) -> str:
         f"settings (unlike the test harness's embedded server, which turns fsync and "
         f"synchronous_commit off): {settings}.",
         "",
-        f"**Fresh upsert, one transaction per month: {median:.0%} of the `COPY` rate by median "
-        f"({best:.0%} by best pass), which {verdict} the target of {TARGET_RATIO:.0%}.**",
+        *_headlines(results),
         "",
         *_table(results),
         "",

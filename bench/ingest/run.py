@@ -12,13 +12,14 @@ from bench.ingest.measure import (
     Measurement,
     Upsert,
     copy_records,
+    store_write,
     timed,
     upsert_pass,
     utcnow,
 )
 from bench.ingest.probe import Probe
 from bench.ingest.server import Server, fresh_database
-from gridstream.collector import store
+from gridstream.collector import upserts
 from gridstream.runtime import create_engine, run_migrations, session_maker
 from gridstream.testing.urls import sqlalchemy_url
 
@@ -34,8 +35,8 @@ class Plan:
 
     @property
     def writers(self) -> dict[str, Upsert]:
-        """The upsert functions to time (the store's)."""
-        return {"store": store.upsert_points}
+        """The writers to time (the store's batched upsert)."""
+        return {"store": store_write}
 
 
 @dataclass
@@ -93,7 +94,7 @@ async def run(server: Server, plan: Plan) -> Results:
             maker = session_maker(engine)
             async with maker() as session, session.begin():
                 ids = [
-                    await store.ensure_series(session, key, data.UNIT) for key in data.SERIES_KEYS
+                    await upserts.ensure_series(session, key, data.UNIT) for key in data.SERIES_KEYS
                 ]
             version, settings = await probe.describe()
             results = Results(server, plan, version, settings)
@@ -169,9 +170,7 @@ async def _fresh(context: _Context, plan: Plan) -> str:
                 done = await timed(
                     probe,
                     measurement,
-                    functools.partial(
-                        upsert_pass, upsert, context.maker, batches[window], utcnow()
-                    ),
+                    functools.partial(upsert_pass, upsert, context.maker, batches[window]),
                 )
                 counts = await probe.counts()
                 check(
@@ -192,9 +191,7 @@ async def _unchanged(context: _Context, measurement: Measurement, upsert: Upsert
     done = await timed(
         probe,
         measurement,
-        functools.partial(
-            upsert_pass, upsert, context.maker, context.batches(measurement.window), utcnow()
-        ),
+        functools.partial(upsert_pass, upsert, context.maker, context.batches(measurement.window)),
     )
     after = await probe.fingerprint(versions=True)
     rows, revisions = await probe.counts()
@@ -220,12 +217,12 @@ async def _changed(
     """Re-apply with `expected` values changed: exactly that many updates and revision rows."""
     probe, check = context.probe, context.results.check
     _, revisions_before = await probe.counts()
-    now = utcnow()
+    started = await probe.database_now()
     done = await timed(
-        probe, measurement, functools.partial(upsert_pass, upsert, context.maker, batches, now)
+        probe, measurement, functools.partial(upsert_pass, upsert, context.maker, batches)
     )
     rows, revisions = await probe.counts()
-    stamped = await probe.rows_changed_at(now)
+    stamped = await probe.rows_changed_since(started)
     check(
         f"{measurement.key}: exactly the changed points reported",
         (done.inserted, done.changed) == (0, expected),

@@ -232,7 +232,7 @@ def test_dead_letter_headers_keep_context_and_drop_control_and_credentials() -> 
         "Gridstream-Dlq-Stream": "GRIDSTREAM_CMD",
         "Gridstream-Dlq-Stream-Seq": "42",
     }
-    assert dead_letter_msg_id(delivery) == "dlq:GRIDSTREAM_CMD:42"
+    assert dead_letter_msg_id(delivery) == "dlq:GRIDSTREAM_CMD:42:collector-cmd-collect-any-any"
 
 
 def test_durable_names_are_valid_consumer_names() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -18,7 +17,7 @@ from gridstream.contracts import (
     CommandRejected,
 )
 from gridstream.runtime.broker import build_broker, durable_name, durable_subscriber
-from gridstream.runtime.publishing import publish_raw
+from gridstream.runtime.publishing import publish, publish_raw
 from gridstream.runtime.streams import ensure_streams
 from gridstream.testing import wait_until
 
@@ -56,12 +55,17 @@ async def _reject_one(nats_url: str, js: JetStreamContext, payload: bytes) -> Co
         headers = {"content-type": "application/json"}
         await publish_raw(broker, SUBJECT, payload, headers, "bad-command-1")
         await wait_until(lambda: _has_messages(js, EVT_STREAM.name), timeout=10)
-        await asyncio.sleep(5 * BASE_DELAY)  # a redelivery would show up within this
+        # A valid command published after the bad one: once the consumer's ack floor passes it,
+        # the bad one cannot be delivered again.
+        marker = CollectionRequested(source="marker", area="DE_LU", data_type="day_ahead_price")
+        await publish(broker, marker)
+        marker_seq = (await js.stream_info(CMD_STREAM.name)).state.last_seq
+        await wait_until(lambda: _acked_through(js, marker_seq), timeout=10)
         info = await js.consumer_info(CMD_STREAM.name, durable_name(SERVICE, SUBSCRIPTION))
     finally:
         await broker.stop()
 
-    assert handled == []
+    assert handled == [marker]
     assert info.num_ack_pending == 0
     assert info.num_redelivered == 0
     assert await _count(js, EVT_STREAM.name) == 1
@@ -69,6 +73,11 @@ async def _reject_one(nats_url: str, js: JetStreamContext, payload: bytes) -> Co
     stored = await js.get_last_msg(EVT_STREAM.name, "gridstream.evt.command.rejected")
     assert stored.data is not None
     return CommandRejected.model_validate_json(stored.data)
+
+
+async def _acked_through(js: JetStreamContext, seq: int) -> bool:
+    info = await js.consumer_info(CMD_STREAM.name, durable_name(SERVICE, SUBSCRIPTION))
+    return bool(info.ack_floor.stream_seq >= seq and info.num_ack_pending == 0)
 
 
 async def _has_messages(js: JetStreamContext, stream: str) -> bool:

@@ -25,13 +25,16 @@ from gridstream.contracts import (
 )
 from gridstream.runtime.broker import build_broker, durable_name, durable_subscriber
 from gridstream.runtime.errors import PermanentError, TransientError
-from gridstream.runtime.publishing import publish, publish_raw
+from gridstream.runtime.publishing import message_headers, message_payload, publish, publish_raw
 from gridstream.runtime.streams import ensure_streams
 from gridstream.testing import NatsServer, wait_until
 
 SERVICE = "retrytest"
 SUBJECT = "gridstream.cmd.gapscan"
 BASE_DELAY = 0.2
+MARKER = "marker"
+"""The source of a command every handler here accepts at once: published after the messages under
+test, its acknowledgement proves that nothing before it can be delivered again."""
 
 
 class BadScanError(PermanentError):
@@ -81,6 +84,28 @@ async def _settled(js: JetStreamContext, consumer: str) -> bool:
     return bool(info.num_ack_pending == 0 and info.num_pending == 0)
 
 
+async def _settled_through_marker(
+    js: JetStreamContext,
+    consumer: str,
+    *,
+    stream: str = CMD_STREAM.name,
+    subject: str = SUBJECT,
+    payload: bytes | None = None,
+) -> None:
+    """Publish a marker, then wait until ``consumer`` acknowledged or terminated it and everything
+    stored before it (its ack floor passed the marker): no earlier message can come back."""
+    marker = GapScanRequested(source=MARKER)
+    headers = {**message_headers(marker), "Nats-Msg-Id": str(marker.event_id)}
+    body = message_payload(marker) if payload is None else payload
+    seq = (await js.publish(subject, body, headers=headers, stream=stream)).seq
+
+    async def through_marker() -> bool:
+        info = await js.consumer_info(stream, consumer)
+        return bool(info.ack_floor.stream_seq >= seq and info.num_ack_pending == 0)
+
+    await wait_until(through_marker, timeout=10)
+
+
 async def test_fails_twice_then_succeeds_with_growing_delays(
     nats_url: str, js: JetStreamContext
 ) -> None:
@@ -89,6 +114,8 @@ async def test_fails_twice_then_succeeds_with_growing_delays(
 
     @durable_subscriber(broker, SUBJECT, service=SERVICE)
     async def handle(command: GapScanRequested) -> None:
+        if command.source == MARKER:
+            return
         deliveries.append(time.monotonic())
         if len(deliveries) < 3:
             raise TransientError("not yet")
@@ -96,8 +123,7 @@ async def test_fails_twice_then_succeeds_with_growing_delays(
     async with _running(broker):
         await publish(broker, GapScanRequested(source="test"))
         await wait_until(lambda: len(deliveries) == 3, timeout=10)
-        await wait_until(lambda: _settled(js, durable_name(SERVICE, SUBJECT)), timeout=5)
-        await asyncio.sleep(4 * BASE_DELAY)
+        await _settled_through_marker(js, durable_name(SERVICE, SUBJECT))
 
     first_gap, second_gap = deliveries[1] - deliveries[0], deliveries[2] - deliveries[1]
     assert len(deliveries) == 3
@@ -115,6 +141,8 @@ async def test_always_failing_handler_ends_in_dlq_after_max_deliver(
 
     @durable_subscriber(broker, SUBJECT, service=SERVICE)
     async def handle(command: GapScanRequested) -> None:
+        if command.source == MARKER:
+            return
         calls.append(1)
         raise RuntimeError("database is on fire")
 
@@ -122,8 +150,8 @@ async def test_always_failing_handler_ends_in_dlq_after_max_deliver(
     async with _running(broker):
         await publish(broker, command)
         await wait_until(lambda: _has_messages(js, DLQ_STREAM.name), timeout=10)
-        await asyncio.sleep(6 * BASE_DELAY)  # time for a (wrong) fourth delivery to show up
-        assert await _settled(js, durable_name(SERVICE, SUBJECT))
+        # A (wrong) fourth delivery would keep the ack floor below the marker.
+        await _settled_through_marker(js, durable_name(SERVICE, SUBJECT))
         consumer = await js.consumer_info(CMD_STREAM.name, durable_name(SERVICE, SUBJECT))
 
     assert len(calls) == 3
@@ -144,7 +172,7 @@ async def test_always_failing_handler_ends_in_dlq_after_max_deliver(
     assert headers["Gridstream-Dlq-Stream"] == CMD_STREAM.name
     assert headers["Gridstream-Dlq-Stream-Seq"] == "1"
     assert headers["Gridstream-Dlq-Original-Msg-Id"] == str(command.event_id)
-    assert headers["Nats-Msg-Id"] == f"dlq:{CMD_STREAM.name}:1"
+    assert headers["Nats-Msg-Id"] == f"dlq:{CMD_STREAM.name}:1:{durable_name(SERVICE, SUBJECT)}"
 
 
 async def test_permanent_error_goes_to_dlq_after_one_delivery(
@@ -155,14 +183,15 @@ async def test_permanent_error_goes_to_dlq_after_one_delivery(
 
     @durable_subscriber(broker, SUBJECT, service=SERVICE)
     async def handle(command: GapScanRequested) -> None:
+        if command.source == MARKER:
+            return
         calls.append(1)
         raise BadScanError("series list names an unknown area")
 
     async with _running(broker):
         await publish(broker, GapScanRequested(source="test"))
         await wait_until(lambda: _has_messages(js, DLQ_STREAM.name), timeout=10)
-        await asyncio.sleep(4 * BASE_DELAY)
-        assert await _settled(js, durable_name(SERVICE, SUBJECT))
+        await _settled_through_marker(js, durable_name(SERVICE, SUBJECT))
 
     assert len(calls) == 1
     letter = await js.get_msg(DLQ_STREAM.name, 1)
@@ -233,21 +262,24 @@ async def test_failing_dead_letter_consumer_does_not_feed_its_own_stream(
 
     @durable_subscriber(broker, "gridstream.dlq.>", service=SERVICE)
     async def handle(letter: NatsMessage) -> None:
+        if letter.body == MARKER.encode():
+            return
         calls.append(1)
         raise BadScanError("cannot record the dead letter")
 
     async with _running(broker):
         await publish_raw(broker, subject, b"{}", {}, "letter-1")
-        await wait_until(lambda: _settled_on(js, DLQ_STREAM.name, "retrytest-dlq-all"), timeout=10)
-        await asyncio.sleep(3 * BASE_DELAY)
+        await wait_until(lambda: len(calls) == 1, timeout=10)
+        await _settled_through_marker(
+            js,
+            "retrytest-dlq-all",
+            stream=DLQ_STREAM.name,
+            subject=subject,
+            payload=MARKER.encode(),
+        )
 
     assert len(calls) == 1
-    assert await _stream_count(js, DLQ_STREAM.name) == 1
-
-
-async def _settled_on(js: JetStreamContext, stream: str, consumer: str) -> bool:
-    info = await js.consumer_info(stream, consumer)
-    return bool(info.delivered.stream_seq >= 1 and info.num_ack_pending == 0)
+    assert await _stream_count(js, DLQ_STREAM.name) == 2  # the letter and the marker, no copy
 
 
 async def test_delivery_after_an_unfinished_last_attempt_is_dead_lettered_unrun(

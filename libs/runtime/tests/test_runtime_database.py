@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from gridstream.runtime.database import (
     DatabaseError,
@@ -12,7 +13,7 @@ from gridstream.runtime.database import (
     create_engine,
     session_maker,
 )
-from gridstream.testing import PostgresServer, free_port
+from gridstream.testing import PostgresServer, free_port, wait_until
 
 
 async def test_connections_use_the_service_schema(database_url: str) -> None:
@@ -72,3 +73,56 @@ def test_schema_names_are_checked() -> None:
     for bad in ("Collector", "1abc", 'x"; drop', "", "a" * 64):
         with pytest.raises(DatabaseError, match="schema name"):
             check_schema_name(bad)
+
+
+async def test_pooled_connections_carry_stale_connection_settings(database_url: str) -> None:
+    engine = create_engine(database_url, "svc_e")
+    try:
+        async with engine.connect() as connection:
+            idle = await connection.execute(text("SHOW idle_in_transaction_session_timeout"))
+            assert idle.scalar_one() == "1min"
+            rows = await connection.execute(
+                text(
+                    "SELECT name, setting, source FROM pg_settings WHERE name IN "
+                    "('tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count')"
+                )
+            )
+            settings = {row.name: row for row in rows}
+            tcp = await connection.execute(text("SELECT inet_server_addr() IS NOT NULL"))
+            over_tcp = tcp.scalar_one()
+    finally:
+        await engine.dispose()
+    # Set by this client; a unix socket has no keepalives, so PostgreSQL reports 0 there.
+    assert {name: row.source for name, row in settings.items()} == {
+        "tcp_keepalives_idle": "client",
+        "tcp_keepalives_interval": "client",
+        "tcp_keepalives_count": "client",
+    }
+    if over_tcp:
+        assert settings["tcp_keepalives_idle"].setting == "30"
+        assert settings["tcp_keepalives_interval"].setting == "10"
+        assert settings["tcp_keepalives_count"].setting == "3"
+
+
+async def test_transaction_left_idle_is_terminated_by_the_server(database_url: str) -> None:
+    engine = create_engine(database_url, "svc_f", idle_in_transaction_timeout=0.5)
+    watcher = create_engine(database_url, "svc_f")
+    try:
+        async with engine.connect() as connection:
+            await connection.begin()
+            pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+
+            async def terminated() -> bool:
+                async with watcher.connect() as other:
+                    found = await other.execute(
+                        text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                        {"pid": pid},
+                    )
+                    return bool(found.scalar_one() == 0)
+
+            await wait_until(terminated, timeout=20, description="idle transaction terminated")
+            with pytest.raises(DBAPIError):
+                await connection.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+        await watcher.dispose()

@@ -24,6 +24,7 @@ from gridstream.runtime.http import (
     database_check,
     nats_check,
 )
+from gridstream.runtime.settings import ConfigurationError
 from gridstream.testing import NatsServer, run_uvicorn, wait_until, with_database
 
 ADMIN_TOKEN = "adm-7c1e-very-secret"
@@ -156,13 +157,29 @@ async def test_admin_endpoints_need_the_bearer_token() -> None:
         wrong = await http.post("/admin/on", headers={"Authorization": "Bearer nope"})
         basic = await http.post("/admin/on", headers={"Authorization": f"Basic {ADMIN_TOKEN}"})
         right = await http.post("/admin/on", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        bare = await http.post("/admin/on", headers={"Authorization": "Bearer"})
         disabled = await http.post("/admin/off", headers={"Authorization": "Bearer anything"})
+    # h11 will not send a header value with trailing space: call the app in process for that one.
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://app") as http:
+        empty = await http.post("/admin/on", headers={"Authorization": "Bearer "})
+        disabled_empty = await http.post("/admin/off", headers={"Authorization": "Bearer "})
 
-    for refused in (missing, wrong, basic):
+    for refused in (missing, wrong, basic, empty, bare):
         assert refused.status_code == 401
         assert refused.headers["www-authenticate"].startswith("Bearer")
         assert ADMIN_TOKEN not in refused.text
     assert right.status_code == 200
     assert right.json() == {"written": True}
-    assert disabled.status_code == 403
-    assert "GRIDSTREAM_ADMIN_TOKEN" in disabled.json()["error"]
+    for off in (disabled, disabled_empty):
+        assert off.status_code == 403
+        assert "no admin token is configured" in off.json()["error"]
+        assert "GRIDSTREAM_ADMIN_TOKEN" in off.json()["error"]
+
+
+@pytest.mark.parametrize("token", ["", "short-adm-1"])
+def test_a_short_admin_token_is_refused_when_wiring_the_endpoint(token: str) -> None:
+    with pytest.raises(
+        ConfigurationError, match="GRIDSTREAM_ADMIN_TOKEN: must be at least 16"
+    ) as caught:
+        admin_only(SecretStr(token))
+    assert token == "" or token not in str(caught.value)

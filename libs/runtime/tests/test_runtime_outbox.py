@@ -153,7 +153,8 @@ async def test_committed_while_broker_down_is_published_once_it_returns(
 
         async def tried_and_failed() -> bool:
             [row] = await _rows(maker)
-            return bool(row.attempts >= 1 and row.last_error and row.published_at is None)
+            # An outage burns no attempts; the error says why the row waits.
+            return bool(row.attempts == 0 and row.last_error and row.published_at is None)
 
         await wait_until(tried_and_failed, timeout=15)
         nats_server.start()
@@ -191,7 +192,7 @@ async def test_failed_publish_keeps_order_and_retries(
         await relay.run_once()
     rows = await _rows(maker)
     assert [r.published_at is not None for r in rows] == [True, False, False, False]
-    assert rows[1].attempts == 1
+    assert rows[1].attempts == 0  # a lost connection is an outage, not the row's fault
     assert rows[1].last_error == "ConnectionError: broker went away"
 
     assert await relay.run_once() == 3
@@ -200,29 +201,64 @@ async def test_failed_publish_keeps_order_and_retries(
 
 
 async def test_two_relays_publish_each_row_once_in_order(
-    maker: async_sessionmaker[AsyncSession], js: JetStreamContext
+    maker: async_sessionmaker[AsyncSession], js: JetStreamContext, database_url: str, nats_url: str
 ) -> None:
     events = [_event(f"s{i}") for i in range(60)]
     async with maker() as session, session.begin():
         await add_all_to_outbox(session, events)
     calls: list[str] = []
-    real = _js_publisher(js)
+    # Two replicas: their own engine and NATS connection over the same schema and stream.
+    other_engine = create_engine(database_url, SCHEMA)
+    other_client = await nats.connect(nats_url)
 
-    async def counting(subject: str, payload: bytes, headers: dict[str, str], msg_id: str) -> bool:
-        calls.append(msg_id)
-        return await real(subject, payload, headers, msg_id)
+    def counting(js: JetStreamContext) -> PublishRaw:
+        real = _js_publisher(js)
 
-    first, second = _relay(maker, counting, batch_size=7), _relay(maker, counting, batch_size=7)
+        async def publish(
+            subject: str, payload: bytes, headers: dict[str, str], msg_id: str
+        ) -> bool:
+            calls.append(msg_id)
+            return await real(subject, payload, headers, msg_id)
+
+        return publish
+
+    first = _relay(maker, counting(js), batch_size=7)
+    second = _relay(session_maker(other_engine), counting(other_client.jetstream()), batch_size=7)
+    marker = _event("marker")
     await asyncio.gather(first.start(), second.start())
     try:
         await wait_until(lambda: len(calls) >= len(events), timeout=20)
-        await asyncio.sleep(0.3)  # a double publish would show up in `calls` now
+        async with maker() as session, session.begin():
+            await add_to_outbox(session, marker)
+        await _passes_after_published(maker, marker, [first, second])
     finally:
         await asyncio.gather(first.stop(), second.stop())
+        await other_client.close()
+        await other_engine.dispose()
 
-    expected = [str(e.event_id) for e in events]
+    expected = [str(e.event_id) for e in [*events, marker]]
     assert calls == expected
     assert await _stream_msg_ids(js) == expected
+
+
+async def _passes_after_published(
+    maker: async_sessionmaker[AsyncSession], event: ScheduleFired, relays: list[OutboxRelay]
+) -> None:
+    """Wait until ``event``'s row is marked published and every relay then finished a new pass.
+
+    Passes that started before could still publish; a pass that starts after reads no rows.
+    """
+
+    async def marked() -> bool:
+        return any(r.published_at for r in await _rows(maker) if r.event_id == event.event_id)
+
+    await wait_until(marked, timeout=20, description="marker published")
+    seen = [relay.passes for relay in relays]
+    await wait_until(
+        lambda: all(relay.passes > n + 1 for relay, n in zip(relays, seen, strict=True)),
+        timeout=20,
+        description="a later pass of every relay",
+    )
 
 
 async def test_commit_wakes_the_relay(
@@ -232,7 +268,8 @@ async def test_commit_wakes_the_relay(
     notify_after_commit(maker, relay.notify)
     await relay.start()
     try:
-        await asyncio.sleep(0.3)  # the first pass is done; the next poll is a minute away
+        # The first pass is done; the next poll is a minute away.
+        await wait_until(lambda: relay.passes >= 1, timeout=10, description="first pass")
         event = _event()
         async with maker() as session, session.begin():
             await add_to_outbox(session, event)

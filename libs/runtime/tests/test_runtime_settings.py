@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from pydantic import BaseModel, Field, SecretStr
@@ -31,6 +32,7 @@ class Limits(BaseModel):
 class CollectorLikeSettings(ServiceSettings):
     """A service subclass with a fixed-name secret and a nested group."""
 
+    config_section: ClassVar[str] = "collector"
     service_name: str = "collector"
     entsoe_api_token: SecretStr = Field(validation_alias=fixed_env("ENTSOE_API_TOKEN"))
     entsoe_api_url: str = Field(
@@ -71,11 +73,12 @@ def test_yaml_file_and_environment_overrides_it(
 ) -> None:
     config = tmp_path / "collector.yaml"
     config.write_text(
-        "http_port: 9200\n"
-        "nats_url: nats://from-yaml:4222\n"
-        f"database_url: {DB_URL}\n"
-        "ENTSOE_API_TOKEN: from-yaml-token\n"
-        "limits:\n  max_points: 7\n",
+        "collector:\n"
+        "  http_port: 9200\n"
+        "  nats_url: nats://from-yaml:4222\n"
+        f"  database_url: {DB_URL}\n"
+        "  ENTSOE_API_TOKEN: from-yaml-token\n"
+        "  limits:\n    max_points: 7\n",
         encoding="utf-8",
     )
     monkeypatch.setenv("GRIDSTREAM_CONFIG", str(config))
@@ -177,10 +180,13 @@ def test_yaml_problems_are_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: P
         load_settings(ServiceSettings)
 
     typo = tmp_path / "typo.yaml"
-    typo.write_text("htp_port: 1\n", encoding="utf-8")
+    typo.write_text("collector:\n  htp_port: 1\n", encoding="utf-8")
     monkeypatch.setenv("GRIDSTREAM_CONFIG", str(typo))
-    with pytest.raises(ConfigurationError, match="unknown setting 'htp_port'"):
-        load_settings(ServiceSettings, database_url=DB_URL)
+    with pytest.raises(
+        ConfigurationError,
+        match=r"collector\.htp_port: unknown setting; did you mean 'http_port'",
+    ):
+        load_settings(CollectorLikeSettings, database_url=DB_URL, entsoe_api_token=TOKEN)
 
 
 def test_entry_point_helper_prints_and_exits(
@@ -218,3 +224,24 @@ def test_nats_url_password_is_registered_as_secret() -> None:
         ServiceSettings, database_url=DB_URL, nats_url="nats://svc:nats-pw-123@nats:4222"
     )
     assert "nats-pw-123" in settings.secret_values()
+
+
+@pytest.mark.parametrize("value", ["", "adm-9f3k-short", "0123456789abcde"])
+def test_short_admin_token_stops_start_up(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("GRIDSTREAM_ADMIN_TOKEN", value)
+
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(ServiceSettings, database_url=DB_URL)
+
+    message = str(caught.value)
+    assert "GRIDSTREAM_ADMIN_TOKEN: must be at least 16 characters" in message
+    assert value.strip() == "" or value not in message
+
+
+def test_admin_token_unset_or_long_enough(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings(ServiceSettings, database_url=DB_URL).admin_token is None
+
+    monkeypatch.setenv("GRIDSTREAM_ADMIN_TOKEN", "0123456789abcdef")
+    token = load_settings(ServiceSettings, database_url=DB_URL).admin_token
+    assert token is not None
+    assert token.get_secret_value() == "0123456789abcdef"

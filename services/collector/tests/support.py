@@ -121,6 +121,17 @@ async def execute(database_url: str, *statements: str) -> None:
     await engine.dispose()
 
 
+async def refuse_observations(database_url: str) -> None:
+    """Make every insert into observations fail (a database refusing writes)."""
+    await execute(
+        database_url,
+        "CREATE FUNCTION collector.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'observations are read-only today'; END $$",
+        "CREATE TRIGGER refuse BEFORE INSERT ON collector.observations "
+        "FOR EACH ROW EXECUTE FUNCTION collector.refuse()",
+    )
+
+
 async def commands_settled(client: Client, delivered: int) -> None:
     """Wait until the collector's command consumer has handled and acked `delivered` messages."""
 

@@ -17,9 +17,9 @@ from .support import (
     DAY,
     Harness,
     commands_settled,
-    execute,
     load_command,
     outbox_drained,
+    refuse_observations,
     scalar,
     send,
 )
@@ -65,16 +65,19 @@ async def test_retries_exhausted_inside_a_delivery_go_through_jetstream(
 async def test_unauthorised_is_one_final_failure(
     h: Harness,
 ) -> None:
-    command = load_command()
+    command, marker = load_command(), load_command()
     async with h.run(entsoe_api_token=SecretStr("not-the-token")):
         await send(h.nats, command)
         [failed] = await h.events.wait_for(CollectionFailed, correlation_id=command.event_id)
         await commands_settled(h.nats, delivered=1)
-        await asyncio.sleep(1.0)  # several retry delays: a retry would show up as a request
+        # A later command fails too: by then a retry of the first would have shown up.
+        await send(h.nats, marker)
+        await h.events.wait_for(CollectionFailed, correlation_id=marker.event_id)
+        await commands_settled(h.nats, delivered=2)
     assert (failed.error_kind, failed.will_retry, failed.attempt) == ("auth", False, 1)
     assert "not-the-token" not in failed.model_dump_json()
-    assert len(h.sim.requests) == 1
-    assert len(h.events.of(CollectionFailed)) == 1
+    assert len(h.sim.requests) == 2
+    assert len(h.events.of(CollectionFailed)) == 2
     assert h.events.of(CollectionCompleted) == []
 
 
@@ -151,13 +154,7 @@ async def test_an_internal_failure_is_announced_retried_and_dead_lettered(
     command = load_command()
     async with h.run(max_deliver=2):
         await outbox_drained(h.database_url)  # migrated: the tables exist
-        await execute(
-            h.database_url,
-            "CREATE FUNCTION collector.refuse() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'observations are read-only today'; END $$",
-            "CREATE TRIGGER refuse BEFORE INSERT ON collector.observations "
-            "FOR EACH ROW EXECUTE FUNCTION collector.refuse()",
-        )
+        await refuse_observations(h.database_url)
         await send(h.nats, command)
         failed = await h.events.wait_for(CollectionFailed, count=2, correlation_id=command.event_id)
         await outbox_drained(h.database_url)

@@ -19,9 +19,12 @@ from .test_collector_backfill import CHUNKS, QUARTER, QUARTER_SLOTS
 
 @asynccontextmanager
 async def collector_process(
-    database_url: str, nats_url: str, sim: Sim, log: Path
+    database_url: str, nats_url: str, sim: Sim, log: Path, **settings: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`python -m gridstream.collector` as its own OS process, configured by environment."""
+    """`python -m gridstream.collector` as its own OS process, configured by environment.
+
+    Keyword `settings` override GRIDSTREAM_<NAME> variables (e.g. backfill_lease="1").
+    """
     env = {
         **os.environ,
         "GRIDSTREAM_DATABASE_URL": database_url,
@@ -32,6 +35,7 @@ async def collector_process(
         "GRIDSTREAM_OUTBOX_POLL_INTERVAL": "0.2",
         "ENTSOE_API_TOKEN": SIM_TOKEN,
         "ENTSOE_API_URL": f"{sim.url}/api",
+        **{f"GRIDSTREAM_{name.upper()}": value for name, value in settings.items()},
     }
     with log.open("ab") as out:
         process = await asyncio.create_subprocess_exec(
@@ -54,7 +58,7 @@ async def test_backfill_survives_sigkill(
     log = tmp_path / "collector.log"
     await h.sim.admin("POST", "/admin/faults", {"kind": "slow", "delay_seconds": 1.5})
     async with collector_process(h.database_url, nats_url, h.sim, log) as first:
-        await wait_until(lambda: _streams_exist(h.nats), timeout=30, description="streams")
+        await wait_until(lambda: streams_exist(h.nats), timeout=30, description="streams")
         await send(h.nats, command)
         await h.events.wait_for(BackfillProgress, correlation_id=command.event_id, within=60)
         first.send_signal(signal.SIGKILL)
@@ -79,7 +83,7 @@ async def test_backfill_survives_sigkill(
     assert SIM_TOKEN not in log.read_text()
 
 
-async def _streams_exist(client: Client) -> bool:
+async def streams_exist(client: Client) -> bool:
     try:
         await client.jetstream().stream_info("GRIDSTREAM_CMD")
     except Exception:

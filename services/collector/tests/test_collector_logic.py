@@ -7,7 +7,7 @@ import pytest
 
 from gridstream.collector.backfill_store import uncovered
 from gridstream.collector.outgoing import SeriesChange, data_ready_events, derived_id
-from gridstream.collector.planning import PlanningPolicy, plan_latest
+from gridstream.collector.planning import LatestPlan, PlanningPolicy, plan_latest, split_long
 from gridstream.contracts import DataType, Resolution, SeriesKey, TimeWindow
 
 NOW = datetime(2025, 6, 15, 12, 7, 31, tzinfo=UTC)
@@ -41,6 +41,29 @@ def test_longer_range_forecasts_cover_their_horizon() -> None:
     assert month == window("2025-05-31T22:00+00:00", "2025-08-31T22:00+00:00")
     year = plan_latest("FR", DataType.INSTALLED_CAPACITY, NOW, NOW, POLICY)
     assert year == window("2024-12-31T23:00+00:00", "2026-12-31T23:00+00:00")
+
+
+def test_a_window_within_the_largest_request_window_is_collected_whole() -> None:
+    short = window("2025-05-15T09:45+00:00", "2025-06-15T09:45+00:00")
+    assert split_long(DataType.ACTUAL_LOAD, short) == LatestPlan(collect=short)
+
+
+def test_after_a_long_downtime_only_the_newest_request_window_is_collected_now() -> None:
+    last = datetime(2025, 3, 20, 9, 45, tzinfo=UTC)
+    planned = plan_latest("NL", DataType.ACTUAL_LOAD, last, NOW, POLICY)
+    plan = split_long(DataType.ACTUAL_LOAD, planned)
+    # Cut on the request-window grid (1 June, UTC): no request window is fetched twice.
+    assert plan == LatestPlan(
+        collect=window("2025-06-01T00:00+00:00", "2025-06-15T12:07+00:00"),
+        backfill=window("2025-03-19T09:45+00:00", "2025-06-01T00:00+00:00"),
+    )
+
+
+def test_forecast_windows_are_never_split() -> None:
+    year = plan_latest("FR", DataType.INSTALLED_CAPACITY, NOW, NOW, POLICY)
+    assert split_long(DataType.INSTALLED_CAPACITY, year) == LatestPlan(collect=year)
+    month = plan_latest("FR", DataType.LOAD_FORECAST_MONTH_AHEAD, NOW, NOW, POLICY)
+    assert split_long(DataType.LOAD_FORECAST_MONTH_AHEAD, month) == LatestPlan(collect=month)
 
 
 def test_data_ready_is_split_into_bounded_parts() -> None:

@@ -8,7 +8,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gridstream.collector.app import MIGRATIONS
-from gridstream.collector.store import StoredPoint, ensure_series, read_points, upsert_points
+from gridstream.collector.store import StoredPoint, read_points
+from gridstream.collector.upserts import (
+    Stretch,
+    UpsertOutcome,
+    ensure_series,
+    ensure_series_ids,
+    upsert_points,
+    upsert_stretches,
+)
 from gridstream.contracts import Resolution, SeriesKey
 from gridstream.runtime import create_engine, run_migrations, session_maker
 
@@ -30,37 +38,50 @@ def points(*values: float | None) -> list[tuple[datetime, float | None]]:
     return [(T0 + i * Q, v) for i, v in enumerate(values)]
 
 
+async def last_stamp(sessions: async_sessionmaker[AsyncSession]) -> datetime:
+    """The newest write time the database stamped on a row."""
+    async with sessions() as session:
+        stamp: datetime = (
+            await session.execute(text("SELECT max(last_changed) FROM observations"))
+        ).scalar_one()
+    return stamp
+
+
 async def test_upserts_keep_revisions_and_answer_as_of(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    known = [T0 + timedelta(days=d) for d in range(4)]
     async with sessions.begin() as session:
         sid = await ensure_series(session, KEY, "MW")
         assert await ensure_series(session, KEY, "MW") == sid
-        first = await upsert_points(session, sid, Resolution.PT15M, points(1, 2, None), known[0])
+        first = await upsert_points(session, sid, Resolution.PT15M, points(1, 2, None))
     assert (len(first.inserted), first.changed) == (3, [])
+    first_at = await last_stamp(sessions)
 
     async with sessions.begin() as session:
-        same = await upsert_points(session, sid, Resolution.PT15M, points(1, 2, None), known[1])
+        same = await upsert_points(session, sid, Resolution.PT15M, points(1, 2, None))
     assert (same.inserted, same.changed) == ([], [])
+    assert await last_stamp(sessions) == first_at  # nothing rewritten
 
     async with sessions.begin() as session:
-        revised = await upsert_points(session, sid, Resolution.PT15M, points(1, 5, 3, 4), known[2])
+        revised = await upsert_points(session, sid, Resolution.PT15M, points(1, 5, 3, 4))
     assert revised.inserted == [(T0 + 3 * Q, 4.0)]
     assert revised.changed == [(T0 + Q, 5.0), (T0 + 2 * Q, 3.0)]
+    revised_at = await last_stamp(sessions)
 
     async with sessions.begin() as session:
-        again = await upsert_points(session, sid, Resolution.PT15M, points(1, 6), known[3])
+        again = await upsert_points(session, sid, Resolution.PT15M, points(1, 6))
     assert again.changed == [(T0 + Q, 6.0)]
+    again_at = await last_stamp(sessions)
+    assert first_at < revised_at < again_at
 
     async with sessions() as session:
 
         async def read(as_of: datetime | None) -> list[StoredPoint]:
             return await read_points(session, sid, T0, T0 + timedelta(hours=1), as_of=as_of)
 
-        before = await read(known[0] - timedelta(seconds=1))
-        at_first = await read(known[1])
-        at_revision = await read(known[2] + timedelta(hours=1))
+        before = await read(first_at - timedelta(microseconds=1))
+        at_first = await read(revised_at - timedelta(microseconds=1))
+        at_revision = await read(revised_at)
         now = await read(None)
         revision_rows = (await session.execute(text("SELECT count(*) FROM revisions"))).scalar()
         second_row = (
@@ -75,7 +96,7 @@ async def test_upserts_keep_revisions_and_answer_as_of(
     assert [(p.ts, p.value) for p in now] == points(1, 6, 3, 4)
     assert {p.resolution for p in now} == {Resolution.PT15M}
     assert revision_rows == 3
-    assert tuple(second_row) == (known[0], known[3])
+    assert tuple(second_row) == (first_at, again_at)
 
 
 async def test_a_resolution_change_of_the_same_slot_is_a_revision(
@@ -83,10 +104,79 @@ async def test_a_resolution_change_of_the_same_slot_is_a_revision(
 ) -> None:
     async with sessions.begin() as session:
         sid = await ensure_series(session, KEY, "MW")
-        await upsert_points(session, sid, Resolution.PT60M, points(7), T0)
-        moved = await upsert_points(session, sid, Resolution.PT15M, points(7), T0 + Q)
+        await upsert_points(session, sid, Resolution.PT60M, points(7))
+    first_at = await last_stamp(sessions)
+    async with sessions.begin() as session:
+        moved = await upsert_points(session, sid, Resolution.PT15M, points(7))
     assert moved.changed == [(T0, 7.0)]
     async with sessions() as session:
         [now] = await read_points(session, sid, T0, T0 + Q)
-        [then] = await read_points(session, sid, T0, T0 + Q, as_of=T0)
+        [then] = await read_points(session, sid, T0, T0 + Q, as_of=first_at)
     assert (now.resolution, then.resolution) == (Resolution.PT15M, Resolution.PT60M)
+
+
+async def test_one_write_batches_series_and_reports_each(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    other = SeriesKey(area="BE", data_type="actual_load")
+    async with sessions.begin() as session:
+        ids = await ensure_series_ids(session, {KEY: "MW", other: "MW"})
+        assert await ensure_series_ids(session, {other: "MW", KEY: "MW"}) == ids
+        await upsert_points(session, ids[KEY], Resolution.PT15M, points(1, 2))
+    async with sessions.begin() as session:
+        outcomes = await upsert_stretches(
+            session,
+            [
+                Stretch(ids[KEY], Resolution.PT15M, points(1, 9)),
+                Stretch(ids[other], Resolution.PT60M, points(4)),
+                Stretch(ids[KEY], Resolution.PT15M, points(1, 8, 3)),  # overlaps: last value wins
+            ],
+        )
+    assert outcomes == {
+        (ids[KEY], Resolution.PT15M): UpsertOutcome(
+            inserted=[(T0 + 2 * Q, 3.0)], changed=[(T0 + Q, 8.0)]
+        ),
+        (ids[other], Resolution.PT60M): UpsertOutcome(inserted=[(T0, 4.0)], changed=[]),
+    }
+    async with sessions() as session:
+        revisions = (await session.execute(text("SELECT value FROM revisions"))).scalars().all()
+    assert revisions == [2.0]  # one revision: 9 was never stored
+
+
+async def test_a_stamp_ahead_of_the_database_clock_still_ends_before_the_next(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions.begin() as session:
+        sid = await ensure_series(session, KEY, "MW")
+        await upsert_points(session, sid, Resolution.PT15M, points(1))
+        # As an older replica with a fast clock would have left it.
+        ahead = (
+            await session.execute(
+                text(
+                    "UPDATE observations SET first_seen = now() + interval '1 hour', "
+                    "last_changed = now() + interval '1 hour' RETURNING last_changed"
+                )
+            )
+        ).scalar_one()
+    async with sessions.begin() as session:
+        await upsert_points(session, sid, Resolution.PT15M, points(2))
+    async with sessions() as session:
+        revision = (await session.execute(text("SELECT valid_from, valid_to FROM revisions"))).one()
+        [old] = await read_points(session, sid, T0, T0 + Q, as_of=ahead)
+        [new] = await read_points(session, sid, T0, T0 + Q, as_of=revision.valid_to)
+    assert tuple(revision) == (ahead, ahead + timedelta(microseconds=1))
+    assert (old.value, new.value) == (1.0, 2.0)
+
+
+async def test_unevenly_spaced_points_keep_their_timestamps(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    slots = [0, 1, 3, 4, 5, 10, 11, 40]
+    given = [(T0 + i * Q, float(i)) for i in slots] + [(T0 + timedelta(days=400), None)]
+    async with sessions.begin() as session:
+        sid = await ensure_series(session, KEY, "MW")
+        outcome = await upsert_points(session, sid, Resolution.PT15M, given)
+    assert outcome.inserted == given
+    async with sessions() as session:
+        stored = await read_points(session, sid, T0, T0 + timedelta(days=500))
+    assert [(p.ts, p.value) for p in stored] == given

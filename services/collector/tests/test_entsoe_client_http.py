@@ -220,7 +220,11 @@ async def test_429_cools_down_every_request_of_the_token(harness: Harness) -> No
     async with harness.client() as client:
         first = asyncio.create_task(client.fetch(REQUEST))
         await wait_until(lambda: len(harness.api.seen) == 1, timeout=5)
-        await asyncio.sleep(0.1)
+
+        async def cooling() -> bool:
+            return await client.rate_limiter.cooling_down_for() > 0
+
+        await wait_until(cooling, timeout=5)  # the 429 was read and the cool-down set
         other = build_request(DataType.ACTUAL_LOAD, "BE", DAY, DAY + timedelta(days=2))
         second = await client.fetch(other)
         assert (await first).attempts == 2
@@ -339,27 +343,36 @@ async def test_an_oversized_body_is_refused(harness: Harness) -> None:
             await client.fetch(REQUEST)
 
 
+# Arrivals lag their grants by a scheduling delay that a loaded machine stretches; windows allow
+# this much of it. A client without the limit sends all `count` within far less than the span.
+ARRIVAL_SLACK = 0.25
+
+
 async def test_the_rate_limit_holds_on_the_server_side(harness: Harness) -> None:
-    rate, burst, count = 20.0, 2, 14
+    rate, burst, count = 10.0, 2, 20
     async with harness.client(rate_limiter=TokenBucket(rate, burst)) as client:
         # Warm up: open the pooled connections, so connection setup does not skew arrival times.
         await asyncio.gather(*(client.fetch(REQUEST) for _ in range(burst)))
-        await asyncio.sleep(burst / rate + 0.05)
+        await asyncio.sleep(burst / rate + 0.05)  # refill (the bound below counts a full bucket)
         harness.api.seen.clear()
+        started = time.time()
         await asyncio.gather(*(client.fetch(REQUEST) for _ in range(count)))
     times = sorted(seen.at for seen in harness.api.seen)
     assert len(times) == count
-    assert times[-1] - times[0] >= (count - burst) / rate - 0.03
+    for k, at in enumerate(times, start=1):
+        # exact: at most `burst` saved up at `started`, one more per 1/rate, none sent early
+        assert at - started >= (k - burst) / rate
     for i in range(count):
         for j in range(i + burst, count):
             # at most `burst` requests plus one per 1/rate seconds in any interval
-            assert times[j] - times[i] >= (j - i - burst + 1) / rate - 0.03
+            assert times[j] - times[i] >= (j - i - burst + 1) / rate - ARRIVAL_SLACK
 
 
 async def test_retries_pass_the_rate_limit_too(harness: Harness) -> None:
     harness.api.script = [answer(503, b"")] * 4
+    started = time.time()
     async with harness.client(rate_limiter=TokenBucket(5.0, 1), max_retries=4) as client:
         result = await client.fetch(REQUEST)
     assert result.attempts == 5
-    times = [seen.at for seen in harness.api.seen]
-    assert times[-1] - times[0] >= 4 / 5.0 - 0.02
+    # one token at the start, then one per 1/5 s: the fifth attempt cannot come before 0.8 s
+    assert harness.api.seen[-1].at - started >= 4 / 5.0

@@ -61,23 +61,25 @@ async def test_idle_time_refills_up_to_the_burst_only() -> None:
 async def test_cool_down_holds_every_request_and_restarts_with_one_token() -> None:
     time = VirtualTime()
     limiter = bucket(time, rate=4.0, burst=4)
-    await limiter.cool_down(time.now + 10.0)
-    assert await limiter.cooling_down_until() == 1_010.0
+    await limiter.cool_down(10.0)
+    assert await limiter.cooling_down_for() == 10.0
     times = await acquire_times(limiter, time, 3)
+    # Nothing saved up during the cool-down: one token at its end, then the rate.
     assert times[0] == pytest.approx(1_010.0)
     assert times[1] == pytest.approx(1_010.25)
     assert times[2] == pytest.approx(1_010.5)
-    assert await limiter.cooling_down_until() == 0.0
+    assert await limiter.cooling_down_for() == 0.0
 
 
 async def test_cool_down_extends_but_never_shortens() -> None:
     time = VirtualTime()
     limiter = bucket(time)
-    await limiter.cool_down(time.now + 30.0)
-    await limiter.cool_down(time.now + 5.0)
-    assert await limiter.cooling_down_until() == 1_030.0
-    await limiter.cool_down(time.now + 60.0)
-    assert await limiter.cooling_down_until() == 1_060.0
+    await limiter.cool_down(30.0)
+    await limiter.cool_down(5.0)
+    assert await limiter.cooling_down_for() == 30.0
+    time.now += 10.0
+    await limiter.cool_down(60.0)
+    assert await limiter.cooling_down_for() == 60.0
 
 
 async def test_concurrent_waiters_share_the_rate() -> None:

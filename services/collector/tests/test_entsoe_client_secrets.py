@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import traceback
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,28 +36,34 @@ DAY = datetime(2024, 9, 1, 22, tzinfo=UTC)
 REQUEST = build_request(DataType.ACTUAL_LOAD, "NL", DAY, DAY + timedelta(days=1))
 
 
-async def leaky(request: Request) -> Response:
+def leaky(release: asyncio.Event) -> Callable[[Request], Awaitable[Response]]:
     """A server that echoes the token it got into every kind of failure (worst case)."""
-    token = request.headers.get(TOKEN_HEADER, "")
-    mode = request.query_params["processType"]  # the test picks the failure through processType
-    if mode == "A01":
-        return Response(f"Authentication failed for {token}", 401)
-    if mode == "A31":
-        text = f"Security token {token} is not valid for this area."
-        body = NO_DATA.replace(b"No matching data found", text.encode())
-        return Response(body, 400, media_type="text/xml")
-    if mode == "A32":
-        return Response(f"<html>overloaded, token={token}</html>", 503)
-    if mode == "A33":
-        return Response(LOAD_NL[:3000] + token.encode(), 200, media_type="text/xml")
-    await asyncio.sleep(2.0)
-    return Response(LOAD_NL, media_type="text/xml")
+
+    async def answer(request: Request) -> Response:
+        token = request.headers.get(TOKEN_HEADER, "")
+        mode = request.query_params["processType"]  # the test picks the failure through processType
+        if mode == "A01":
+            return Response(f"Authentication failed for {token}", 401)
+        if mode == "A31":
+            text = f"Security token {token} is not valid for this area."
+            body = NO_DATA.replace(b"No matching data found", text.encode())
+            return Response(body, 400, media_type="text/xml")
+        if mode == "A32":
+            return Response(f"<html>overloaded, token={token}</html>", 503)
+        if mode == "A33":
+            return Response(LOAD_NL[:3000] + token.encode(), 200, media_type="text/xml")
+        await release.wait()  # no answer before the client's timeout: held until the test ends
+        return Response(LOAD_NL, media_type="text/xml")
+
+    return answer
 
 
 @pytest.fixture
 async def leaky_url() -> AsyncIterator[str]:
-    async with run_uvicorn(Starlette(routes=[Route("/api", leaky)])) as url:
+    release = asyncio.Event()
+    async with run_uvicorn(Starlette(routes=[Route("/api", leaky(release))])) as url:
         yield f"{url}/api"
+        release.set()
 
 
 CASES: list[tuple[DataType, type[EntsoeError]]] = [

@@ -1,15 +1,26 @@
-"""gridstream runtime kit: settings, logging, telemetry, broker, database, outbox, health, heartbeat."""
+"""gridstream runtime kit: settings, logs, telemetry, broker, database, outbox, inbox, health, heartbeat."""
 
 from gridstream.runtime.broker import build_broker, durable_name, durable_subscriber
+from gridstream.runtime.common import CommonConfig, HistoryStart, Lookback, SeriesOfInterest
+from gridstream.runtime.config_file import SERVICE_SECTIONS
 from gridstream.runtime.database import check_database, create_engine, session_maker
 from gridstream.runtime.errors import (
+    ConfigFileError,
+    ConfigProblem,
     GridstreamError,
     PermanentError,
     PublishFailedError,
+    StartupError,
     TransientError,
 )
 from gridstream.runtime.heartbeat import Heartbeat, instance_id
 from gridstream.runtime.http import admin_only, build_health_app, database_check, nats_check
+from gridstream.runtime.inbox import (
+    InboxPurger,
+    already_processed,
+    mark_processed,
+    purge_inbox,
+)
 from gridstream.runtime.logs import configure_logging
 from gridstream.runtime.migrations import migrate_database, run_migrations, target_schema
 from gridstream.runtime.outbox import add_all_to_outbox, add_to_outbox, notify_after_commit
@@ -27,19 +38,29 @@ from gridstream.runtime.streams import ensure_streams, to_jstream
 from gridstream.runtime.telemetry import Telemetry, setup_telemetry
 
 __all__ = [
+    "SERVICE_SECTIONS",
+    "CommonConfig",
+    "ConfigFileError",
+    "ConfigProblem",
     "ConfigurationError",
     "GridstreamError",
     "Heartbeat",
+    "HistoryStart",
+    "InboxPurger",
+    "Lookback",
     "OutboxRelay",
     "PermanentError",
     "PublishFailedError",
+    "SeriesOfInterest",
     "ServiceRunner",
     "ServiceSettings",
+    "StartupError",
     "Telemetry",
     "TransientError",
     "add_all_to_outbox",
     "add_to_outbox",
     "admin_only",
+    "already_processed",
     "build_broker",
     "build_health_app",
     "check_database",
@@ -52,11 +73,13 @@ __all__ = [
     "fixed_env",
     "instance_id",
     "load_settings",
+    "mark_processed",
     "migrate_database",
     "nats_check",
     "notify_after_commit",
     "publish",
     "publish_raw",
+    "purge_inbox",
     "run_migrations",
     "session_maker",
     "settings_or_exit",

@@ -107,14 +107,21 @@ def durable_subscriber(
     alone enforces ``max_deliver`` (see ``build_broker``). The server's own limit is off on
     purpose: it would drop a message silently when its last delivery crashed, or when the
     dead-letter stream was unreachable, and an existing consumer keeps the limit it was created
-    with, so raising ``max_deliver`` in the settings would not reach it. A handler that may run
-    longer than ``ack_wait`` seconds must call ``msg.in_progress()``.
+    with, so raising ``max_deliver`` in the settings would not reach it. While a handler runs,
+    the retry middleware reports its message in progress every ``ack_wait / 3`` seconds, so a
+    long handler is neither redelivered to another replica nor dead-lettered by ``max_deliver``.
+    An existing consumer also keeps the ``ack_wait`` it was created with: a larger ``ack_wait``
+    needs a new durable name (or the old consumer deleted), else the reports come too seldom.
     Use the result as a decorator: ``@durable_subscriber(broker, subj, service=...)``.
     """
+    consumer = durable or durable_name(service, subject)
+    for middleware in broker.middlewares:
+        if isinstance(middleware, RetryMiddleware):
+            middleware.track_consumer(consumer, ack_wait)
     return broker.subscriber(
         subject,
         stream=to_jstream(stream_for_subject(subject)),
-        durable=durable or durable_name(service, subject),
+        durable=consumer,
         pull_sub=PullSub(batch_size=batch_size, timeout=fetch_timeout),
         config=ConsumerConfig(max_deliver=UNLIMITED_DELIVERIES, ack_wait=ack_wait),
         ack_policy=AckPolicy.MANUAL,

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 
 from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from gridstream.runtime.errors import StartupError
+
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(StartupError, RuntimeError):
     """The database is misconfigured or unreachable (the message never holds the URL)."""
 
 
@@ -27,6 +30,29 @@ def check_schema_name(schema: str) -> str:
     return schema
 
 
+@dataclass(frozen=True)
+class TcpKeepalives:
+    """Server-side TCP keepalives (seconds idle, seconds between probes, probes before giving up).
+
+    asyncpg has no client-side keepalive options; PostgreSQL ignores these on unix sockets.
+    """
+
+    idle: int = 30
+    interval: int = 10
+    probes: int = 3
+
+    def server_settings(self) -> dict[str, str]:
+        """The ``tcp_keepalives_*`` server settings these values give."""
+        return {
+            "tcp_keepalives_idle": str(self.idle),
+            "tcp_keepalives_interval": str(self.interval),
+            "tcp_keepalives_count": str(self.probes),
+        }
+
+
+DEFAULT_KEEPALIVES = TcpKeepalives()
+
+
 def create_engine(
     url: str | SecretStr,
     schema: str,
@@ -36,13 +62,18 @@ def create_engine(
     pool_timeout: float = 10.0,
     connect_timeout: float = 10.0,
     command_timeout: float = 60.0,
+    idle_in_transaction_timeout: float = 60.0,
+    keepalives: TcpKeepalives = DEFAULT_KEEPALIVES,
     echo: bool = False,
 ) -> AsyncEngine:
     """An asyncpg engine whose connections see ``schema`` first on their search_path.
 
     ``pool_pre_ping`` tests each pooled connection before use, so the service recovers by
     itself after a database restart; recycling bounds the life of idle server-side sessions.
-    Nothing connects until the engine is first used.
+    The server ends a session left idle inside a transaction for ``idle_in_transaction_timeout``
+    seconds (0 disables), and its TCP keepalives find a vanished client host within
+    ``keepalives.idle + keepalives.interval * keepalives.probes`` seconds, so neither can hold
+    locks or row versions for hours. Nothing connects until the engine is first used.
     """
     check_schema_name(schema)
     raw = url.get_secret_value() if isinstance(url, SecretStr) else url
@@ -63,6 +94,10 @@ def create_engine(
             "server_settings": {
                 "search_path": f'"{schema}", public',
                 "application_name": f"gridstream-{schema}",
+                "idle_in_transaction_session_timeout": str(
+                    round(idle_in_transaction_timeout * 1000)
+                ),
+                **keepalives.server_settings(),
             },
         },
     )

@@ -22,8 +22,11 @@ _DROPPED_HEADER = re.compile(r"(?i)^(nats-.*|authorization|.*(token|secret|passw
 
 
 def dead_letter_msg_id(delivery: Delivery) -> str:
-    """The copy's Nats-Msg-Id: one per stored original, so forwarding it twice stores it once."""
-    return f"dlq:{delivery.stream}:{delivery.stream_seq}"
+    """The copy's Nats-Msg-Id: one per stored original and consumer.
+
+    Forwarding it twice stores it once, and two consumers giving up on one event keep a copy each.
+    """
+    return f"dlq:{delivery.stream}:{delivery.stream_seq}:{delivery.consumer}"
 
 
 def dead_letter_headers(delivery: Delivery, reason: str) -> dict[str, str]:

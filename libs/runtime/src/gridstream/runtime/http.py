@@ -17,10 +17,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gridstream.runtime.database import DatabaseError, check_database
+from gridstream.runtime.errors import ConfigProblem, ConfigurationError
+from gridstream.runtime.settings import MIN_ADMIN_TOKEN_LENGTH, check_admin_token
 
 Check = Callable[[], Awaitable[None]]
 """A readiness check: returns when the dependency is usable, raises otherwise."""
 Endpoint = Callable[[Request], Awaitable[Response]]
+ADMIN_TOKEN_ENV = "GRIDSTREAM_ADMIN_TOKEN"  # noqa: S105 - a variable name, not a secret
 
 
 class ReadinessError(RuntimeError):
@@ -112,15 +115,25 @@ def admin_only(token: SecretStr | None) -> Callable[[Endpoint], Endpoint]:
 
     Without a configured token the endpoint answers 403 (admin API disabled); a missing or wrong
     token gets 401. The comparison is constant-time and the token never appears in a response.
+    A token shorter than 16 characters raises ConfigurationError: an empty one would match
+    ``Bearer ``.
     """
+    if token is not None:
+        try:
+            check_admin_token(token)
+        except ValueError as exc:
+            problem = ConfigProblem("admin_token", ADMIN_TOKEN_ENV, str(exc))
+            raise ConfigurationError([problem]) from None
 
     def decorate(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
         async def guarded(request: Request) -> Response:
             if token is None:
-                return JSONResponse(
-                    {"error": "admin API disabled: set GRIDSTREAM_ADMIN_TOKEN"}, status_code=403
+                disabled = (
+                    f"admin API disabled: no admin token is configured (set {ADMIN_TOKEN_ENV}, "
+                    f"at least {MIN_ADMIN_TOKEN_LENGTH} characters)"
                 )
+                return JSONResponse({"error": disabled}, status_code=403)
             if not _bearer_matches(request.headers.get("authorization", ""), token):
                 return JSONResponse(
                     {"error": "missing or invalid bearer token"},
@@ -139,4 +152,4 @@ def _bearer_matches(header: str, token: SecretStr) -> bool:
     expected = token.get_secret_value().encode()
     # Always compare, even for a wrong scheme, so timing says nothing about the token.
     matches = hmac.compare_digest(presented.strip().encode(), expected)
-    return scheme.lower() == "bearer" and matches
+    return scheme.lower() == "bearer" and bool(presented.strip()) and matches

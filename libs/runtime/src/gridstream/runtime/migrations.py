@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gridstream.runtime.database import check_schema_name, create_engine
+from gridstream.runtime.errors import StartupError
 
 RUNTIME_VERSIONS = Path(__file__).with_name("runtime_migrations")
 RUNTIME_VERSION_TABLE = "gridstream_runtime_version"
@@ -33,7 +34,7 @@ SERVICE_VERSION_TABLE = "alembic_version"
 _LOCK_POLL = 0.2
 
 
-class MigrationError(RuntimeError):
+class MigrationError(StartupError, RuntimeError):
     """Migrations could not be found, locked or applied."""
 
 

@@ -43,6 +43,8 @@ outbox_table = Table(
     Column("published_at", TIMESTAMP(timezone=True), nullable=True),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text, nullable=True),
+    # Set (database clock) when the relay gave up on the row; it then no longer blocks later rows.
+    Column("set_aside_at", TIMESTAMP(timezone=True), nullable=True),
 )
 
 

@@ -57,7 +57,8 @@ async def publish_raw(  # noqa: PLR0917 the outbox relay's call shape
     """Publish bytes to ``subject`` on the stream that stores it, deduplicated by ``msg_id``.
 
     Goes through the faststream broker so its middlewares apply (trace context, metrics).
-    Returns True for a duplicate; raises PublishFailedError when the server does not confirm it.
+    Returns True for a duplicate; raises PublishFailedError when the server does not confirm it,
+    or when the confirmation comes from another stream than the one that should store it.
     """
     stream = stream_for_subject(subject).name
     try:
@@ -72,4 +73,7 @@ async def publish_raw(  # noqa: PLR0917 the outbox relay's call shape
         raise PublishFailedError(
             f"publish to {subject} (stream {stream}) was not confirmed: {type(exc).__name__}"
         ) from exc
+    if ack.stream != stream:
+        # Only that stream's PubAck proves the message is where its readers look for it.
+        raise PublishFailedError(f"publish to {subject} was stored by {ack.stream}, not {stream}")
     return ack.duplicate is True

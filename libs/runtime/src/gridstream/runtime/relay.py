@@ -5,17 +5,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
-from prometheus_client import CollectorRegistry, Counter
-from sqlalchemy import Row, delete, func, select, text, update
+from prometheus_client import CollectorRegistry
+from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gridstream.runtime.outbox import outbox_table
+from gridstream.runtime.relay_faults import describe, is_row_fault
+from gridstream.runtime.relay_metrics import RelayMetrics
+from gridstream.runtime.relay_store import (
+    Failure,
+    OutboxRow,
+    pending_rows,
+    record_failure,
+    record_published,
+    release_lease,
+    renew_lease,
+    take_lease,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -24,23 +39,40 @@ PublishRaw = Callable[[str, bytes, dict[str, str], str], Awaitable[bool]]
 and returns once JetStream confirmed it (True when it was a duplicate it already held); raises when
 it was not confirmed, and the row is retried (as ``gridstream.runtime.publishing.publish_raw``)."""
 
-_ERROR_LENGTH = 500
-# One relay per schema at a time keeps publication in id order across replicas.
-_TURN = text("SELECT pg_try_advisory_xact_lock(hashtext('gridstream.outbox.' || current_schema()))")
+# Time kept free at the end of a lease: a publish may overrun its timeout a little.
+LEASE_MARGIN = 1.0
 
 
 class OutboxPublishError(RuntimeError):
     """A row could not be published; it stays pending and is retried (rows after it wait)."""
 
 
+@dataclass
+class _Pass:
+    """What one pass did: rows published, the failure that stopped it, whether more may wait."""
+
+    published: list[int] = field(default_factory=list)
+    failure: Failure | None = None
+    set_aside: bool = False
+    more: bool = False
+
+
 class OutboxRelay:
     """Background task that drains the outbox of one service schema to the broker.
 
-    Each pass locks the oldest pending rows (``FOR UPDATE SKIP LOCKED``), publishes them in id
-    order with the event id as ``Nats-Msg-Id`` and marks them published in the same transaction.
+    Only the holder of the schema's lease (row ``outbox_relay``, timed by the database clock)
+    relays, so rows go out in id order even with several replicas; a replica that vanished
+    loses the lease when it expires, and ``stop`` releases it. A pass takes or renews the lease
+    and reads pending rows in one short transaction, publishes them outside any transaction
+    (renewing the lease when it runs short) with the event id as ``Nats-Msg-Id``, then records
+    the outcome in a second short transaction.
+
     A failed publish stops the pass, so later rows never overtake it; passes are then retried
-    with exponential backoff. A crash after publishing and before commit republishes the rows,
-    which JetStream's duplicate window stores once.
+    with exponential backoff. A failure that is the row's fault (see ``relay_faults``: e.g. a
+    row bigger than the server's max_payload) uses one of its ``max_attempts``; after the last
+    one the row is set aside (``set_aside_at``, ``last_error`` kept) and the rows behind it
+    flow. A broker outage uses no attempt. A crash after publishing and before the second
+    transaction republishes the rows, which JetStream's duplicate window stores once.
     """
 
     def __init__(
@@ -56,7 +88,16 @@ class OutboxRelay:
         retention: timedelta = timedelta(days=7),
         purge_interval: float = 3600.0,
         registry: CollectorRegistry | None = None,
+        max_attempts: int = 5,
+        lease: float = 15.0,
+        metrics_interval: float = 5.0,
+        owner: str | None = None,
     ) -> None:
+        if lease <= publish_timeout + LEASE_MARGIN:
+            raise ValueError(
+                f"outbox relay lease ({lease}s) must exceed the publish timeout "
+                f"({publish_timeout}s) by more than {LEASE_MARGIN}s"
+            )
         self._session_maker = session_maker
         self._publish_raw = publish_raw
         self.poll_interval = poll_interval
@@ -66,24 +107,19 @@ class OutboxRelay:
         self.publish_timeout = publish_timeout
         self.retention = retention
         self.purge_interval = purge_interval
+        self.max_attempts = max(max_attempts, 1)
+        self.lease = lease
+        self.owner = owner or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._metrics = RelayMetrics(registry, metrics_interval)
+        self._passes = 0
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._published = Counter(
-            "gridstream_outbox_published",
-            "Outbox rows published to the broker.",
-            registry=registry,
-        )
-        self._duplicates = Counter(
-            "gridstream_outbox_duplicates",
-            "Outbox rows JetStream already held (republished after a crash or by a peer).",
-            registry=registry,
-        )
-        self._failures = Counter(
-            "gridstream_outbox_publish_failures",
-            "Outbox passes stopped by a failed publish or database error.",
-            registry=registry,
-        )
+
+    @property
+    def passes(self) -> int:
+        """Passes finished so far, whatever their outcome (published, skipped or failed)."""
+        return self._passes
 
     def notify(self) -> None:
         """Wake the relay now (call after committing outbox rows) instead of at the next poll."""
@@ -96,18 +132,10 @@ class OutboxRelay:
     async def run_once(self) -> int:
         """One pass: publish up to ``batch_size`` pending rows; return how many were published.
 
-        Raises OutboxPublishError (after recording the published rows) when a publish failed.
+        Returns 0 at once while another replica holds the lease. Raises OutboxPublishError
+        (after recording the outcome) when a publish failed and its row stays pending.
         """
-        async with self._session_maker() as session, session.begin():
-            if not (await session.execute(_TURN)).scalar_one():
-                return 0  # another replica is relaying this schema right now
-            rows = (await session.execute(_pending(self.batch_size))).all()
-            published, failure = await self._publish_rows(rows)
-            await _mark(session, published, failure)
-        self._published.inc(len(published))
-        if failure is not None:
-            raise OutboxPublishError(f"outbox row {failure[0]} not published: {failure[1]}")
-        return len(published)
+        return len((await self._counted_pass()).published)
 
     async def purge(self) -> int:
         """Delete rows published longer than ``retention`` ago; return how many were deleted."""
@@ -126,7 +154,7 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="gridstream-outbox-relay")
 
     async def stop(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Finish the current pass (cancelled after ``timeout`` seconds) and stop."""
+        """Finish the current pass (cancelled after ``timeout`` seconds), release the lease, stop."""
         task, self._task = self._task, None
         if task is None:
             return
@@ -136,21 +164,76 @@ class OutboxRelay:
             await asyncio.wait_for(task, timeout)
         except TimeoutError:
             logger.warning("outbox relay did not stop within %ss; cancelled", timeout)
+        try:
+            async with self._session_maker() as session, session.begin():
+                await release_lease(session, self.owner)
+        except Exception:
+            logger.warning("outbox lease not released; it expires in %ss", self.lease)
 
-    async def _publish_rows(
-        self, rows: Sequence[Row[Any]]
-    ) -> tuple[list[int], tuple[int, str] | None]:
-        """Publish in order until one fails; return the published ids and the failed (id, reason)."""
-        published: list[int] = []
+    async def _counted_pass(self) -> _Pass:
+        try:
+            done = await self._pass()
+        finally:
+            await self._metrics.refresh(self._session_maker)
+            self._passes += 1
+        self._metrics.published.inc(len(done.published))
+        failure = done.failure
+        if failure is None:
+            return done
+        message = f"outbox row {failure.row_id} not published: {failure.reason}"
+        if not done.set_aside:
+            raise OutboxPublishError(message)
+        self._metrics.set_aside.inc()
+        logger.error("%s; set aside after %d attempts", message, self.max_attempts)
+        return done
+
+    async def _pass(self) -> _Pass:
+        """Lease and read (tx 1), publish (no transaction), record the outcome (tx 2)."""
+        started = asyncio.get_running_loop().time()
+        async with self._session_maker() as session, session.begin():
+            if not await take_lease(session, self.owner, self.lease):
+                self._metrics.skipped.inc()
+                return _Pass()
+            rows = await pending_rows(session, self.batch_size)
+        done = await self._publish_rows(rows, deadline=started + self.lease)
+        async with self._session_maker() as session, session.begin():
+            await record_published(session, done.published)
+            if done.failure is not None:
+                done.set_aside = await record_failure(session, done.failure, self.max_attempts)
+        if done.set_aside:
+            self._metrics.refresh_soon()  # show the set-aside row in the gauges at once
+        done.more = done.more or done.set_aside or len(rows) == self.batch_size
+        return done
+
+    async def _publish_rows(self, rows: Sequence[OutboxRow], deadline: float) -> _Pass:
+        """Publish in order until one fails, the lease is lost, or the relay stops."""
+        done = _Pass()
+        loop = asyncio.get_running_loop()
         for row in rows:
-            reason = await self._publish(row)
-            if reason is not None:
-                return published, (row.id, reason)
-            published.append(row.id)
-        return published, None
+            if self._stopping.is_set():
+                break
+            if loop.time() + self.publish_timeout + LEASE_MARGIN > deadline:
+                renewed = await self._renew()
+                if renewed is None:
+                    done.more = True  # another replica took over; it publishes the rest
+                    break
+                deadline = renewed
+            error = await self._publish(row)
+            if error is not None:
+                done.failure = Failure(row.id, describe(error), is_row_fault(error))
+                break
+            done.published.append(row.id)
+        return done
 
-    async def _publish(self, row: Row[Any]) -> str | None:
-        """Publish one row; None on success, else why it failed."""
+    async def _renew(self) -> float | None:
+        """Extend the lease; return its new local deadline, or None when it was lost."""
+        started = asyncio.get_running_loop().time()
+        async with self._session_maker() as session, session.begin():
+            held = await renew_lease(session, self.owner, self.lease)
+        return started + self.lease if held else None
+
+    async def _publish(self, row: OutboxRow) -> Exception | None:
+        """Publish one row; None on success, else the error."""
         headers = {str(k): str(v) for k, v in (row.headers or {}).items()}
         # Publish inside the trace of the code that wrote the row, not a fresh one.
         token = otel_context.attach(propagate.extract(headers))
@@ -160,13 +243,13 @@ class OutboxRelay:
                     row.subject, bytes(row.payload), headers, str(row.event_id)
                 )
         except TimeoutError:
-            return f"publish timed out after {self.publish_timeout}s"
-        except Exception as exc:  # any broker failure: the row stays pending and is retried
-            return f"{type(exc).__name__}: {exc}"[:_ERROR_LENGTH]
+            return TimeoutError(f"publish timed out after {self.publish_timeout}s")
+        except Exception as exc:  # classified by relay_faults: row fault or outage
+            return exc
         finally:
             otel_context.detach(token)
         if duplicate:
-            self._duplicates.inc()
+            self._metrics.duplicates.inc()
         return None
 
     async def _run(self) -> None:
@@ -176,10 +259,10 @@ class OutboxRelay:
         while not self._stopping.is_set():
             self._wake.clear()
             try:
-                published = await self.run_once()
+                done = await self._counted_pass()
             except Exception as exc:
                 failures += 1
-                self._failures.inc()
+                self._metrics.failures.inc()
                 delay = self.backoff(failures)
                 logger.warning(
                     "outbox pass failed (%s); retrying in %.1fs", exc, delay, exc_info=failures == 1
@@ -190,7 +273,7 @@ class OutboxRelay:
             if loop.time() >= next_purge:
                 next_purge = loop.time() + self.purge_interval
                 await self._purge_logged()
-            if published < self.batch_size:
+            if not done.more:
                 await _wait(self._wake, self.poll_interval)
 
     async def _purge_logged(self) -> None:
@@ -203,35 +286,6 @@ class OutboxRelay:
             return
         if deleted:
             logger.info("purged %d published outbox rows", deleted, extra={"deleted": deleted})
-
-
-def _pending(limit: int) -> Any:
-    table = outbox_table
-    return (
-        select(table.c.id, table.c.event_id, table.c.subject, table.c.payload, table.c.headers)
-        .where(table.c.published_at.is_(None))
-        .order_by(table.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-
-
-async def _mark(
-    session: AsyncSession, published: list[int], failure: tuple[int, str] | None
-) -> None:
-    table = outbox_table
-    if published:
-        await session.execute(
-            update(table)
-            .where(table.c.id.in_(published))
-            .values(published_at=func.now(), attempts=table.c.attempts + 1, last_error=None)
-        )
-    if failure is not None:
-        await session.execute(
-            update(table)
-            .where(table.c.id == failure[0])
-            .values(attempts=table.c.attempts + 1, last_error=failure[1])
-        )
 
 
 async def _wait(event: asyncio.Event, timeout: float) -> None:  # noqa: ASYNC109

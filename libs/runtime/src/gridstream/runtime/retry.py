@@ -3,9 +3,12 @@
 success -> ack; TransientError or any unexpected error -> nak(delay) with exponential backoff;
 PermanentError, or the last allowed delivery failing -> copy to GRIDSTREAM_DLQ, then terminate;
 an invalid command payload -> one CommandRejected event, then terminate (the handler never runs).
+While a handler runs, the message is reported in progress every third of its consumer's ack_wait,
+so JetStream neither hands it to another replica nor counts an extra delivery.
 Messages that are not JetStream deliveries (core NATS requests, KV watches, batches) pass through.
 """
 
+import asyncio
 import logging
 from types import TracebackType
 from typing import Any
@@ -53,6 +56,19 @@ class RetryMiddleware:
         self.service = service
         self.policy = policy
         self.publish_timeout = publish_timeout
+        self._ack_waits: dict[str, float] = {}
+
+    def track_consumer(self, consumer: str, ack_wait: float) -> None:
+        """Remember a durable's ack_wait, so its long handlers are kept in progress."""
+        if ack_wait <= 0:
+            raise ValueError(f"ack_wait must be positive, got {ack_wait}")
+        self._ack_waits[consumer] = ack_wait
+
+    def progress_interval(self, consumer: str) -> float | None:
+        """Seconds between in-progress reports for ``consumer``; None for an untracked one."""
+        ack_wait = self._ack_waits.get(consumer)
+        # Three reports per ack_wait: one lost or late report does not let the message expire.
+        return None if ack_wait is None else ack_wait / 3
 
     def __call__(self, msg: Any, /, *, context: ContextRepo) -> "_RetryScope":
         """Open the middleware for one received message (faststream's BrokerMiddleware protocol)."""
@@ -112,8 +128,15 @@ class RetryMiddleware:
                 )
                 await msg.reject()
             case DeadLetter(reason=reason):
-                await forward_to_dlq(self.broker, delivery, reason, timeout=self.publish_timeout)
-                logger.error("dead-lettered: %s", reason, extra={**fields, "reason": reason})
+                # Raises unless GRIDSTREAM_DLQ confirmed the copy: the original is then kept.
+                stored_before = await forward_to_dlq(
+                    self.broker, delivery, reason, timeout=self.publish_timeout
+                )
+                logger.error(
+                    "dead-lettered: %s",
+                    reason,
+                    extra={**fields, "reason": reason, "copy_stored_before": stored_before},
+                )
                 await msg.reject()
             case RejectCommand(reason=reason):
                 event = rejection_event(delivery, reason, self.service)
@@ -137,6 +160,7 @@ class _RetryScope(BaseMiddleware[Any, Any]):
         super().__init__(msg, context=context)
         self._owner = owner
         self._received: tuple[NatsMessage, Delivery] | None = None
+        self._progress: asyncio.Task[None] | None = None
 
     async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
         """Wrap the handler call (faststream calls this with the parsed message)."""
@@ -148,6 +172,10 @@ class _RetryScope(BaseMiddleware[Any, Any]):
             # Stops faststream without running the handler or publishing a result.
             raise RejectMessage
         self._received = (msg, delivery)
+        if (interval := self._owner.progress_interval(delivery.consumer)) is not None:
+            self._progress = asyncio.create_task(
+                _keep_in_progress(msg, delivery, interval), name="gridstream-in-progress"
+            )
         try:
             return await call_next(msg)
         except GridstreamError as error:
@@ -166,18 +194,37 @@ class _RetryScope(BaseMiddleware[Any, Any]):
         exc_tb: TracebackType | None = None,
     ) -> bool:
         """Acknowledge a success, or settle an error raised after the handler returned."""
+        await self._stop_progress()
         if exc_val is None or isinstance(exc_val, Exception):
             await self._settle(exc_val)
         # A cancelled handler (shutdown) is left unacknowledged: JetStream redelivers it.
         return False
 
+    async def _stop_progress(self) -> None:
+        task, self._progress = self._progress, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait([task])  # unlike ``await task``, never swallows our own cancel
+
     async def _settle(self, error: Exception | None) -> None:
+        await self._stop_progress()
         if self._received is None:
             return
         msg, delivery = self._received
         if msg.raw_message.is_acked:  # settled already, possibly by the handler itself
             return
         await self._owner.settle(msg, delivery, decide(error, delivery, self._owner.policy))
+
+
+async def _keep_in_progress(msg: NatsMessage, delivery: Delivery, interval: float) -> None:
+    """Report the message in progress every ``interval`` seconds until cancelled."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await msg.in_progress()
+        except nats.errors.Error:
+            # Disconnected: the next report may get through; if none does, JetStream redelivers.
+            logger.warning("could not report the message in progress", extra=_log_fields(delivery))
 
 
 def _log_fields(delivery: Delivery) -> dict[str, object]:

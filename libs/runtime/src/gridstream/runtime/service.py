@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 import uvicorn
 
+from gridstream.runtime.errors import StartupError
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,7 +29,7 @@ class Lifecycle(Protocol):
         """Stop; return once stopped."""
 
 
-class ServiceStartError(RuntimeError):
+class ServiceStartError(StartupError, RuntimeError):
     """The service could not start (e.g. the HTTP port is taken)."""
 
 

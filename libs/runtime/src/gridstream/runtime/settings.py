@@ -1,4 +1,5 @@
-"""Service settings: environment (GRIDSTREAM_*), an optional YAML file, validated once at start."""
+"""Service settings: environment (GRIDSTREAM_*) over the config file's `common` and own section,
+validated once at start."""
 
 from __future__ import annotations
 
@@ -7,11 +8,9 @@ import os
 import re
 import sys
 from datetime import timedelta
-from pathlib import Path
-from typing import Any, Literal, NamedTuple, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 from urllib.parse import unquote, urlsplit
 
-import yaml
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -21,43 +20,44 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
-    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from gridstream.contracts import check_token
+from gridstream.runtime.common import CommonConfig
+from gridstream.runtime.config_file import CONFIG_FILE_ENV, YamlFileSource
+from gridstream.runtime.errors import ConfigFileError, ConfigProblem, ConfigurationError
+from gridstream.runtime.settings_problems import (
+    ENV_PREFIX,
+    problems_of,
+    settings_error_problem,
+)
 
-ENV_PREFIX = "GRIDSTREAM_"
-CONFIG_FILE_ENV = "GRIDSTREAM_CONFIG"
+__all__ = [
+    "CONFIG_FILE_ENV",
+    "ENV_PREFIX",
+    "MIN_ADMIN_TOKEN_LENGTH",
+    "ConfigFileError",
+    "ConfigProblem",
+    "ConfigurationError",
+    "LogLevel",
+    "ServiceSettings",
+    "check_admin_token",
+    "fixed_env",
+    "load_settings",
+    "settings_or_exit",
+]
+
+MIN_ADMIN_TOKEN_LENGTH = 16
 _ASYNC_SCHEME = "postgresql+asyncpg"
 _POSTGRES_SCHEMES = ("postgresql", "postgres", _ASYNC_SCHEME)
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
-
-
-class ConfigProblem(NamedTuple):
-    """One bad setting: the field, the variable that sets it, and what is wrong (no value)."""
-
-    field: str
-    env_var: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"{self.env_var}: {self.problem} (setting {self.field})"
-
-
-class ConfigurationError(ValueError):
-    """The configuration is invalid; the message names each bad field and never its value."""
-
-    def __init__(self, problems: list[ConfigProblem] | tuple[ConfigProblem, ...]):
-        self.problems = tuple(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(f"invalid configuration:\n{lines}")
 
 
 def fixed_env(name: str, *more: str) -> AliasChoices:
@@ -72,47 +72,14 @@ def fixed_env(name: str, *more: str) -> AliasChoices:
     return AliasChoices(*dict.fromkeys(choices))
 
 
-class YamlFileSource(PydanticBaseSettingsSource):
-    """Values from the YAML file named by GRIDSTREAM_CONFIG (weaker than the environment)."""
-
-    def __init__(self, settings_cls: type[BaseSettings], path: str | None):
-        super().__init__(settings_cls)
-        data = _read_yaml(Path(path)) if path else {}
-        self._inner = InitSettingsSource(settings_cls, init_kwargs=data)
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        """Unused: the whole mapping is returned by ``__call__``."""
-        return None, field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        """The YAML mapping, keys matched to field names and aliases."""
-        return self._inner()
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    """Load the YAML mapping; errors name the file and position, never its content."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        problem = f"cannot read config file {str(path)!r}: {exc.strerror or type(exc).__name__}"
-        raise ConfigurationError([ConfigProblem("config file", CONFIG_FILE_ENV, problem)]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = f"config file {str(path)!r} is not valid YAML{where}"
-        raise ConfigurationError([ConfigProblem("config file", CONFIG_FILE_ENV, problem)]) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        problem = f"config file {str(path)!r} must hold a mapping of setting names to values"
-        raise ConfigurationError([ConfigProblem("config file", CONFIG_FILE_ENV, problem)])
-    return data
-
-
 class ServiceSettings(BaseSettings):
-    """Settings every service shares; each service subclasses it and sets ``service_name``."""
+    """Settings every service shares; each service subclasses it and sets ``service_name``.
+
+    ``config_section`` names the service's section of the config file; the file's ``common``
+    section becomes ``settings.common`` in every service.
+    """
+
+    config_section: ClassVar[str] = ""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -150,8 +117,31 @@ class ServiceSettings(BaseSettings):
         timedelta(days=7),
         description="How long published outbox rows are kept (seconds or ISO 8601).",
     )
+    outbox_max_attempts: int = Field(
+        5, ge=1, le=1000, description="Failed publishes before a faulty row is set aside."
+    )
+    outbox_lease: float = Field(
+        15.0,
+        gt=11,
+        le=3600,
+        description="Outbox relay lease, seconds (> 10 s publish timeout + 1).",
+    )
+    database_idle_transaction_timeout: float = Field(
+        60.0, ge=0, le=86400, description="Idle-in-transaction session timeout, seconds; 0: none."
+    )
+    inbox_retention: timedelta = Field(
+        timedelta(days=30),
+        gt=timedelta(0),
+        description="How long processed event ids are remembered (seconds or ISO 8601).",
+    )
     admin_token: SecretStr | None = Field(
-        None, description="Bearer token for admin (write) endpoints; none disables them."
+        None,
+        description="Bearer token for admin (write) endpoints, at least 16 characters; "
+        "unset disables them.",
+    )
+    common: CommonConfig = Field(
+        default_factory=CommonConfig,
+        description="The config file's `common` section: areas, data types, series, history.",
     )
 
     @classmethod
@@ -164,7 +154,8 @@ class ServiceSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Precedence: explicit values, then the environment, then the YAML file, then secrets dir."""
-        yaml_source = YamlFileSource(settings_cls, os.environ.get(CONFIG_FILE_ENV))
+        section = getattr(settings_cls, "config_section", "")
+        yaml_source = YamlFileSource(settings_cls, os.environ.get(CONFIG_FILE_ENV), section)
         return init_settings, env_settings, yaml_source, file_secret_settings
 
     @field_validator("log_level", mode="before")
@@ -172,13 +163,20 @@ class ServiceSettings(BaseSettings):
     def _upper_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("outbox_retention", mode="before")
+    @field_validator("outbox_retention", "inbox_retention", mode="before")
     @classmethod
     def _seconds(cls, value: Any) -> Any:
         # Environment values are strings: accept "3600" as seconds besides ISO 8601 ("P7D").
         if isinstance(value, str):
             with contextlib.suppress(ValueError):
                 return float(value)
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_admin_token(value)
         return value
 
     @field_validator("service_name")
@@ -250,16 +248,27 @@ def _url_password(raw: str) -> list[str]:
 S = TypeVar("S", bound=ServiceSettings)
 
 
+def check_admin_token(token: SecretStr) -> SecretStr:
+    """Refuse an admin token shorter than 16 characters (an empty one would match ``Bearer ``)."""
+    if len(token.get_secret_value()) < MIN_ADMIN_TOKEN_LENGTH:
+        raise ValueError(
+            f"must be at least {MIN_ADMIN_TOKEN_LENGTH} characters; unset it to disable "
+            "the admin API (e.g. `openssl rand -hex 24` makes a good one)"
+        )
+    return token
+
+
 def load_settings(cls: type[S], **overrides: Any) -> S:
-    """Build settings from overrides, environment and YAML; raise ConfigurationError if invalid."""
+    """Build settings from overrides, environment and config file; raise ConfigurationError if invalid."""
     try:
         return cls(**overrides)
     except ValidationError as exc:
-        problems = [
-            _problem(cls, err["loc"], err["type"], err["msg"].removeprefix("Value error, "))
-            for err in exc.errors(include_input=False)
-        ]
+        errors = exc.errors(include_input=False)
+        section = cls.config_section
+        problems = problems_of(cls, errors, section=section, explicit=set(overrides))
         raise ConfigurationError(problems) from None
+    except SettingsError as exc:
+        raise ConfigurationError([settings_error_problem(cls, str(exc))]) from None
 
 
 def settings_or_exit(cls: type[S], **overrides: Any) -> S:
@@ -269,37 +278,3 @@ def settings_or_exit(cls: type[S], **overrides: Any) -> S:
     except ConfigurationError as exc:
         print(f"{cls.__name__}: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-
-
-def _problem(
-    cls: type[BaseSettings], loc: tuple[int | str, ...], kind: str, msg: str
-) -> ConfigProblem:
-    if not loc:
-        return ConfigProblem("settings", f"{ENV_PREFIX}*", msg)
-    head, *rest = loc
-    field, env_var = _field_and_env(cls, str(head))
-    tail = [str(part) for part in rest if isinstance(part, str)]
-    if tail:
-        field = ".".join([field, *tail])
-        env_var = "__".join([env_var, *(part.upper() for part in tail)])
-    if kind == "extra_forbidden":
-        return ConfigProblem(field, CONFIG_FILE_ENV, f"unknown setting {field!r}")
-    return ConfigProblem(field, env_var, msg)
-
-
-def _field_and_env(cls: type[BaseSettings], key: str) -> tuple[str, str]:
-    """Map an error location (field name or alias) to the field and the variable that sets it."""
-    for name, info in cls.model_fields.items():
-        aliases = _aliases(info)
-        if key == name or key in aliases:
-            return name, aliases[0] if aliases else f"{ENV_PREFIX}{name.upper()}"
-    return key, f"{ENV_PREFIX}{key.upper()}"
-
-
-def _aliases(info: FieldInfo) -> list[str]:
-    alias = info.validation_alias
-    if isinstance(alias, str):
-        return [alias]
-    if isinstance(alias, AliasChoices):
-        return [choice for choice in alias.choices if isinstance(choice, str)]
-    return []

@@ -23,6 +23,7 @@ from gridstream.collector.worker import BackfillWorker
 from gridstream.contracts import utcnow
 from gridstream.runtime import (
     Heartbeat,
+    InboxPurger,
     OutboxRelay,
     ServiceRunner,
     build_broker,
@@ -70,6 +71,7 @@ def build_collector(
         settings.service_schema,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
+        idle_in_transaction_timeout=settings.database_idle_transaction_timeout,
     )
     sessions = session_maker(engine)
     broker = build_broker(
@@ -108,6 +110,8 @@ def build_collector(
         retry_base_delay=settings.retry_base_delay,
         retry_max_delay=settings.retry_max_delay,
         retention=settings.outbox_retention,
+        max_attempts=settings.outbox_max_attempts,
+        lease=settings.outbox_lease,
         registry=registry,
     )
     notify_after_commit(sessions, relay.notify)
@@ -130,7 +134,7 @@ def build_collector(
             backfill=backfill,
             service=service,
             max_deliver=settings.max_deliver,
-            ack_wait=max(300.0, settings.entsoe_timeout * 3),
+            ack_wait=settings.command_ack_wait,
             batch_size=settings.command_batch_size,
             wake_backfill=worker.wake,
         ),
@@ -177,7 +181,7 @@ def build_collector(
         asgi,
         host=settings.http_host,
         port=settings.http_port,
-        background=[relay, heartbeat, worker],
+        background=[relay, heartbeat, worker, InboxPurger(sessions, settings.inbox_retention)],
         on_stop=[close_client, dispose, shutdown_telemetry],
     )
     return Collector(settings=settings, runner=runner, client=client, worker=worker, relay=relay)

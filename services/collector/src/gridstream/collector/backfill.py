@@ -1,38 +1,40 @@
 """Backfill domain: accept a request as non-overlapping jobs, then fetch and commit chunk by chunk."""
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gridstream.collector.backfill_accept import accept_in
 from gridstream.collector.backfill_store import (
     BackfillJob,
     advance_job,
     claim_job,
-    covered_windows,
-    insert_job,
-    jobs_of_command,
-    lock_family,
     release_job,
-    uncovered,
+    renew_lease,
 )
-from gridstream.collector.collect import Fetcher
+from gridstream.collector.collect import Fetcher, failure_message, is_retryable
 from gridstream.collector.entsoe.answers import FetchResult
-from gridstream.collector.entsoe.errors import EntsoeError, error_kind_of
-from gridstream.collector.entsoe.windows import next_boundary, split_for
-from gridstream.collector.outgoing import SOURCE, data_ready_events, derived_id
-from gridstream.collector.writing import write_documents
-from gridstream.contracts import (
-    BackfillCompleted,
-    BackfillProgress,
-    BackfillRequested,
-    CollectionFailed,
-    TimeWindow,
-    spec_of,
+from gridstream.collector.entsoe.errors import EntsoeError
+from gridstream.collector.entsoe.windows import next_boundary
+from gridstream.collector.lease import LeaseLostError, while_leased
+from gridstream.collector.outgoing import (
+    backfill_completed,
+    backfill_progress,
+    chunk_failed,
+    data_ready_events,
 )
+from gridstream.collector.writing import write_documents
+from gridstream.contracts import BackfillRequested, TimeWindow, spec_of
+from gridstream.runtime.inbox import mark_processed
 from gridstream.runtime.outbox import add_to_outbox
+
+logger = logging.getLogger(__name__)
+
+BACKFILL_CONSUMER = "collector.backfill"
+"""The backfill handler's name in the inbox (the collector schema's processed event ids)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,58 +51,17 @@ class BackfillDeps:
     max_failures: int = 8
 
 
-async def accept_backfill(deps: BackfillDeps, command: BackfillRequested) -> list[BackfillJob]:
-    """Create jobs for the parts of the range no running or finished job covers (idempotent)."""
+async def accept_backfill(
+    deps: BackfillDeps, command: BackfillRequested
+) -> list[BackfillJob] | None:
+    """Create jobs for the parts of the range no running or finished job covers.
+
+    None when the command was accepted before (its id is in the inbox): nothing is announced again.
+    """
     async with deps.sessions.begin() as session:
-        existing = await jobs_of_command(session, command.event_id)
-        if existing:
-            return existing
-        family = (command.area, str(command.data_type), command.to_area)
-        await lock_family(session, *family)
-        parts = uncovered(command.window, await covered_windows(session, *family))
-        jobs = [_new_job(command, part, len(parts)) for part in parts]
-        for job in jobs:
-            await insert_job(session, job)
-        if not jobs:
-            await add_to_outbox(session, _already_covered(command))
-    return jobs
-
-
-def _new_job(command: BackfillRequested, part: TimeWindow, jobs_total: int) -> BackfillJob:
-    return BackfillJob(
-        id=derived_id(command.event_id, "job", part.start.isoformat()),
-        command_id=command.event_id,
-        correlation_id=command.correlation_id,
-        area=command.area,
-        data_type=command.data_type,
-        to_area=command.to_area,
-        window=part,
-        cursor=part.start,
-        status="running",
-        jobs_total=jobs_total,
-        chunks_total=len(split_for(command.data_type, part.start, part.end)),
-        chunks_done=0,
-        requests=0,
-        points_written=0,
-        points_changed=0,
-        failures=0,
-    )
-
-
-def _already_covered(command: BackfillRequested) -> BackfillCompleted:
-    return BackfillCompleted(
-        event_id=derived_id(command.event_id, "completed"),
-        source=SOURCE,
-        **command.caused(),
-        area=command.area,
-        data_type=command.data_type,
-        job_id=derived_id(command.event_id, "job"),
-        window=command.window,
-        chunks=0,
-        points_written=0,
-        points_changed=0,
-        jobs_total=0,
-    )
+        if not await mark_processed(session, BACKFILL_CONSUMER, command.event_id):
+            return None
+        return await accept_in(session, command)
 
 
 async def run_next_job(deps: BackfillDeps) -> bool:
@@ -109,8 +70,17 @@ async def run_next_job(deps: BackfillDeps) -> bool:
         job = await claim_job(session, deps.owner, deps.lease_seconds)
     if job is None:
         return False
-    await work_job(deps, job)
+    try:
+        await while_leased(work_job(deps, job), lambda: _renew(deps, job), deps.lease_seconds)
+    except LeaseLostError as lost:
+        # Another replica works the job now; its uncommitted chunk here was cancelled.
+        logger.warning("backfill job %s: stopped, %s", job.id, lost, extra={"job_id": str(job.id)})
     return True
+
+
+async def _renew(deps: BackfillDeps, job: BackfillJob) -> bool:
+    async with deps.sessions.begin() as session:
+        return await renew_lease(session, job.id, deps.owner, deps.lease_seconds)
 
 
 async def work_job(deps: BackfillDeps, job: BackfillJob) -> None:
@@ -118,15 +88,19 @@ async def work_job(deps: BackfillDeps, job: BackfillJob) -> None:
     months = spec_of(job.data_type).max_window_months
     current: BackfillJob | None = job
     while current is not None and current.cursor < current.window.end:
-        chunk_end = min(next_boundary(current.cursor, months), current.window.end)
+        chunk = TimeWindow(
+            start=current.cursor,
+            end=min(next_boundary(current.cursor, months), current.window.end),
+        )
         try:
             results = await deps.fetcher.fetch_range(
-                current.data_type, current.area, current.cursor, chunk_end, to_area=current.to_area
+                current.data_type, current.area, chunk.start, chunk.end, to_area=current.to_area
             )
-        except EntsoeError as exc:
-            await _fail_chunk(deps, current, TimeWindow(start=current.cursor, end=chunk_end), exc)
+            advanced = await _commit_chunk(deps, current, chunk.end, results)
+        except Exception as exc:  # a failed chunk of any kind counts; cancellation passes through
+            await _fail_chunk(deps, current, chunk, exc)
             return
-        current = await _commit_chunk(deps, current, chunk_end, results)
+        current = advanced
 
 
 async def _commit_chunk(
@@ -135,7 +109,7 @@ async def _commit_chunk(
     """Write one chunk, advance the cursor and queue the events, all in one transaction."""
     caused = {"correlation_id": job.correlation_id, "causation_id": job.command_id}
     async with deps.sessions.begin() as session:
-        summary = await write_documents(session, [r.document for r in results], deps.clock())
+        summary = await write_documents(session, [r.document for r in results])
         advanced = replace(
             job,
             cursor=chunk_end,
@@ -151,66 +125,28 @@ async def _commit_chunk(
         for change in summary.changes:
             for event in data_ready_events(change, caused):
                 await add_to_outbox(session, event)
-        await add_to_outbox(session, _progress(advanced, caused))
+        await add_to_outbox(session, backfill_progress(advanced, caused))
         if done:
-            await add_to_outbox(session, _completed(advanced, caused))
+            await add_to_outbox(session, backfill_completed(advanced, caused))
     return advanced
 
 
-def _progress(job: BackfillJob, caused: dict[str, UUID]) -> BackfillProgress:
-    return BackfillProgress(
-        event_id=derived_id(job.id, "progress", job.chunks_done),
-        source=SOURCE,
-        **caused,
-        area=job.area,
-        data_type=job.data_type,
-        job_id=job.id,
-        window=job.window,
-        cursor=job.cursor,
-        chunks_done=job.chunks_done,
-        chunks_total=job.chunks_total,
-        points_written=job.points_written,
-        jobs_total=job.jobs_total,
-    )
-
-
-def _completed(job: BackfillJob, caused: dict[str, UUID]) -> BackfillCompleted:
-    return BackfillCompleted(
-        event_id=derived_id(job.id, "completed"),
-        source=SOURCE,
-        **caused,
-        area=job.area,
-        data_type=job.data_type,
-        job_id=job.id,
-        window=job.window,
-        chunks=job.chunks_done,
-        points_written=job.points_written,
-        points_changed=job.points_changed,
-        jobs_total=job.jobs_total,
-    )
-
-
 async def _fail_chunk(
-    deps: BackfillDeps, job: BackfillJob, chunk: TimeWindow, error: EntsoeError
+    deps: BackfillDeps, job: BackfillJob, chunk: TimeWindow, error: Exception
 ) -> None:
-    """Record the failure; retry later with a growing delay, or give up on permanent errors."""
-    final = not error.retryable or job.failures + 1 >= deps.max_failures
+    """Count and announce a failed chunk; retry later with a growing delay, or give up."""
+    if not isinstance(error, EntsoeError):
+        logger.warning("backfill job %s: unexpected error", job.id, exc_info=error)
+    final = not is_retryable(error) or job.failures + 1 >= deps.max_failures
     retry_in = min(deps.retry_cap, deps.retry_base * 2**job.failures)
-    failed = CollectionFailed(
-        event_id=derived_id(job.id, "failed", job.chunks_done, job.failures),
-        source=SOURCE,
-        correlation_id=job.correlation_id,
-        causation_id=job.command_id,
-        area=job.area,
-        data_type=job.data_type,
-        window=chunk,
-        error_kind=error_kind_of(error),
-        message=error.message[:2000],
-        attempt=job.failures + 1,
-        will_retry=not final,
-    )
-    async with deps.sessions.begin() as session:
-        await release_job(
-            session, job.id, deps.owner, error=error.message, retry_in=retry_in, failed=final
-        )
-        await add_to_outbox(session, failed)
+    message = failure_message(error)
+    try:
+        async with deps.sessions.begin() as session:
+            released = await release_job(
+                session, job.id, deps.owner, error=message, retry_in=retry_in, failed=final
+            )
+            if released:  # only the lease holder speaks for the job
+                await add_to_outbox(session, chunk_failed(job, chunk, error, message, not final))
+    except Exception:
+        # The database may be what failed: the lease runs out and the chunk is tried again.
+        logger.warning("could not record the failure of backfill job %s", job.id, exc_info=True)

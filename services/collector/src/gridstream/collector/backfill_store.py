@@ -137,6 +137,20 @@ async def claim_job(session: AsyncSession, owner: str, lease_seconds: float) -> 
     return _job(row) if row is not None else None
 
 
+async def renew_lease(
+    session: AsyncSession, job_id: UUID, owner: str, lease_seconds: float
+) -> bool:
+    """Extend this owner's lease by `lease_seconds` from now (database clock); False if lost."""
+    result = await session.execute(
+        text(
+            "UPDATE backfill_jobs SET lease_until = clock_timestamp() + make_interval(secs => :lease) "
+            "WHERE id = :id AND locked_by = :owner AND status = 'running' RETURNING id"
+        ),
+        {"lease": lease_seconds, "id": job_id, "owner": owner},
+    )
+    return result.first() is not None
+
+
 async def advance_job(
     session: AsyncSession,
     job: BackfillJob,
@@ -170,14 +184,17 @@ async def advance_job(
 
 async def release_job(
     session: AsyncSession, job_id: UUID, owner: str, *, error: str, retry_in: float, failed: bool
-) -> None:
-    """Give a job back after an error: retry after `retry_in` seconds, or mark it failed."""
-    await session.execute(
+) -> bool:
+    """Give a job back after an error: retry after `retry_in` seconds, or mark it failed.
+
+    False when this owner no longer holds the job (nothing changed).
+    """
+    result = await session.execute(
         text(
             "UPDATE backfill_jobs SET failures = failures + 1, last_error = :error, "
             "status = CASE WHEN :failed THEN 'failed' ELSE status END, locked_by = NULL, "
             "lease_until = clock_timestamp() + make_interval(secs => :retry_in), "
-            "updated_at = clock_timestamp() WHERE id = :id AND locked_by = :owner"
+            "updated_at = clock_timestamp() WHERE id = :id AND locked_by = :owner RETURNING id"
         ),
         {
             "error": error[:2000],
@@ -187,6 +204,7 @@ async def release_job(
             "owner": owner,
         },
     )
+    return result.first() is not None
 
 
 def _job(row: RowMapping) -> BackfillJob:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from faststream.nats import NatsBroker, NatsMessage
 
 from gridstream.collector.backfill import BackfillDeps, accept_backfill
-from gridstream.collector.collect import CollectDeps, collect, record_failure
-from gridstream.collector.entsoe.errors import EntsoeError, EntsoeParseError, EntsoeRateLimited
+from gridstream.collector.collect import CollectDeps, collect, is_retryable, record_failure
+from gridstream.collector.entsoe.errors import EntsoeError, EntsoeRateLimited
 from gridstream.contracts import CMD_PREFIX, BackfillRequested, CollectionRequested
 from gridstream.runtime import TransientError, durable_subscriber
 
@@ -37,33 +37,27 @@ def attempt_of(msg: NatsMessage) -> int:
     return int(metadata.num_delivered) if metadata.num_delivered else 1
 
 
-def _retryable(error: EntsoeError) -> bool:
-    # A truncated or garbled body is nearly always a transport hiccup: try again later.
-    return error.retryable or isinstance(error, EntsoeParseError)
-
-
 async def handle_collection(deps: HandlerDeps, command: CollectionRequested, attempt: int) -> None:
     """Collect; on a retryable failure record it and raise for a delayed redelivery."""
+    fields = _log_fields(command)
     try:
         completed = await collect(deps.collect, command)
     except EntsoeError as exc:
-        will_retry = _retryable(exc) and attempt < deps.max_deliver
+        will_retry = is_retryable(exc) and attempt < deps.max_deliver
         await record_failure(deps.collect, command, exc, attempt, will_retry)
-        if _retryable(exc):
+        if is_retryable(exc):
             retry_after = exc.retry_after if isinstance(exc, EntsoeRateLimited) else None
             raise TransientError(exc.message, retry_after=retry_after) from exc
-        logger.warning(
-            "collection failed for good: %s",
-            exc.message,
-            extra={
-                "event_id": str(command.event_id),
-                "correlation_id": str(command.correlation_id),
-            },
-        )
+        logger.warning("collection failed for good: %s", exc.message, extra=fields)
         return
     except Exception as exc:
         await _record_internal(deps, command, exc, attempt)
         raise
+    if completed is None:
+        logger.info("command %s was processed before; skipped", command.event_id, extra=fields)
+        return
+    if completed.backfill_jobs:
+        deps.wake_backfill()
     logger.info(
         "collected %s %s %s: %d written, %d changed",
         command.area,
@@ -71,7 +65,7 @@ async def handle_collection(deps: HandlerDeps, command: CollectionRequested, att
         completed.window,
         completed.points_written,
         completed.points_changed,
-        extra={"event_id": str(command.event_id), "correlation_id": str(command.correlation_id)},
+        extra=fields,
     )
 
 
@@ -99,18 +93,26 @@ def register_handlers(broker: NatsBroker, deps: HandlerDeps) -> None:
     )
     async def on_backfill(command: BackfillRequested) -> None:
         jobs = await accept_backfill(deps.backfill, command)
+        if jobs is None:
+            logger.info(
+                "backfill %s was accepted before; skipped",
+                command.event_id,
+                extra=_log_fields(command),
+            )
+            return
         logger.info(
             "backfill %s %s %s accepted as %d job(s)",
             command.area,
             command.data_type,
             command.window,
             len(jobs),
-            extra={
-                "event_id": str(command.event_id),
-                "correlation_id": str(command.correlation_id),
-            },
+            extra=_log_fields(command),
         )
         deps.wake_backfill()
+
+
+def _log_fields(command: BackfillRequested | CollectionRequested) -> dict[str, str]:
+    return {"event_id": str(command.event_id), "correlation_id": str(command.correlation_id)}
 
 
 async def _record_internal(

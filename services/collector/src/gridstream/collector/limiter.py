@@ -13,8 +13,7 @@ _ENSURE = text(
 _READ = text(
     """
     SELECT least(:burst, tokens + extract(epoch FROM clock_timestamp() - updated_at) * :rate),
-           extract(epoch FROM cooldown_until - clock_timestamp()),
-           extract(epoch FROM cooldown_until)
+           extract(epoch FROM cooldown_until - clock_timestamp())
     FROM rate_limits WHERE bucket = :bucket FOR UPDATE
     """
 )
@@ -22,11 +21,22 @@ _TAKE = text(
     "UPDATE rate_limits SET tokens = :tokens - 1, updated_at = clock_timestamp() "
     "WHERE bucket = :bucket"
 )
+# Set on the database clock, extended never shortened. The bucket restarts with one token and
+# refills only from the cool-down's end (updated_at moves there), so no burst follows it.
 _COOL = text(
-    "UPDATE rate_limits SET cooldown_until = greatest(cooldown_until, to_timestamp(:until)), "
-    "tokens = least(tokens, 1) WHERE bucket = :bucket"
+    """
+    WITH asked AS (SELECT clock_timestamp() + make_interval(secs => :seconds) AS until)
+    UPDATE rate_limits SET
+        cooldown_until = greatest(cooldown_until, asked.until),
+        updated_at = greatest(updated_at, cooldown_until, asked.until),
+        tokens = 1
+    FROM asked WHERE bucket = :bucket
+    """
 )
-_COOLING = text("SELECT extract(epoch FROM cooldown_until) FROM rate_limits WHERE bucket = :bucket")
+_COOLING = text(
+    "SELECT greatest(0, extract(epoch FROM cooldown_until - clock_timestamp())) "
+    "FROM rate_limits WHERE bucket = :bucket"
+)
 
 
 def bucket_name(token: str) -> str:
@@ -54,24 +64,24 @@ class PostgresRateLimiter:
                 return
             await asyncio.sleep(wait)
 
-    async def cool_down(self, until: float) -> None:
-        """Hold back every replica's requests until the epoch time `until`."""
+    async def cool_down(self, seconds: float) -> None:
+        """Hold back every replica's requests for `seconds`, timed by the database clock."""
         await self._ensure()
         async with self._engine.begin() as conn:
-            await conn.execute(_COOL, {"bucket": self._bucket, "until": until})
+            await conn.execute(_COOL, {"bucket": self._bucket, "seconds": max(0.0, seconds)})
 
-    async def cooling_down_until(self) -> float:
-        """The end of the running cool-down (epoch seconds), 0.0 when none."""
+    async def cooling_down_for(self) -> float:
+        """Seconds left of the running cool-down, 0.0 when none."""
         await self._ensure()
         async with self._engine.connect() as conn:
             value = (await conn.execute(_COOLING, {"bucket": self._bucket})).scalar()
-        return max(0.0, float(value or 0.0))
+        return float(value or 0.0)
 
     async def _try_take(self) -> float:
         await self._ensure()
         params = {"bucket": self._bucket, "burst": self._burst, "rate": self._rate}
         async with self._engine.begin() as conn:
-            tokens, cool_left, _ = (await conn.execute(_READ, params)).one()
+            tokens, cool_left = (await conn.execute(_READ, params)).one()
             if cool_left is not None and float(cool_left) > 0:
                 return float(cool_left)
             if float(tokens) < 1.0:

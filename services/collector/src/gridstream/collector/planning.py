@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from gridstream.contracts import DataType, Horizon, TimeWindow, add_months, get_area, spec_of
 
+_INSTANT = timedelta(microseconds=1)
 _YEARLY = frozenset(
     {
         DataType.LOAD_FORECAST_YEAR_AHEAD,
@@ -13,6 +14,14 @@ _YEARLY = frozenset(
         DataType.INSTALLED_CAPACITY,
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class LatestPlan:
+    """A latest collection: the window collected now, and an older part left to a backfill."""
+
+    collect: TimeWindow
+    backfill: TimeWindow | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +60,29 @@ def plan_latest(
     if last_point is None:
         start = min(start, now - policy.initial_lookback)
     return TimeWindow(start=start, end=end)
+
+
+def split_long(data_type: DataType, window: TimeWindow) -> LatestPlan:
+    """Collect only the newest request window of a realized window longer than the largest one.
+
+    Only realized data can fall that far behind (after a long downtime). The cut falls on the
+    request-window grid, so the collection and the backfill chunks share no request window.
+    """
+    spec = spec_of(data_type)
+    if spec.horizon is not Horizon.REALIZED or window.end <= spec.latest_allowed_end(window.start):
+        return LatestPlan(collect=window)
+    cut = _grid_start(window.end - _INSTANT, spec.max_window_months)
+    return LatestPlan(
+        collect=TimeWindow(start=cut, end=window.end),
+        backfill=TimeWindow(start=window.start, end=cut),
+    )
+
+
+def _grid_start(ts: datetime, months: int) -> datetime:
+    """The start of the UTC request window of `months` months (aligned to January) holding ts."""
+    index = (ts.year * 12 + ts.month - 1) // months * months
+    year, month0 = divmod(index, 12)
+    return datetime(year, month0 + 1, 1, tzinfo=UTC)
 
 
 def _realized_start(last_point: datetime | None, now: datetime, policy: PlanningPolicy) -> datetime:

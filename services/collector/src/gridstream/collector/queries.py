@@ -32,6 +32,10 @@ class NotFoundError(LookupError):
     """The requested series does not exist."""
 
 
+class PageTooLargeError(ValueError):
+    """Not even one point fits the size a page may have."""
+
+
 class PointsQuery(BaseModel):
     """Points of one series in [start, end), as known now or at `as_of`, one page at a time."""
 
@@ -89,6 +93,24 @@ async def points_page(session: AsyncSession, query: PointsQuery) -> PointsPage:
         points=[(p.ts, p.value, str(p.resolution)) for p in rows],
         next_after=rows[-1].ts if more else None,
     )
+
+
+def fit_page(page: PointsPage, max_bytes: int) -> tuple[PointsPage, bytes]:
+    """The page cut to its longest prefix whose JSON fits `max_bytes`, and that JSON.
+
+    A cut page's `next_after` is its last point, so the rest follows on the next request.
+    """
+    body = page.model_dump_json().encode()
+    while len(body) > max_bytes:
+        count = len(page.points)
+        if count <= 1:
+            raise PageTooLargeError(f"one point does not fit in {max_bytes} bytes")
+        # Points encode to about the same size: cut in proportion, a little under, then check.
+        keep = max(1, min(count - 1, int(count * max_bytes / len(body) * 0.98)))
+        points = page.points[:keep]
+        page = page.model_copy(update={"points": points, "next_after": points[-1][0]})
+        body = page.model_dump_json().encode()
+    return page, body
 
 
 async def _series_of(session: AsyncSession, query: PointsQuery) -> StoredSeries:

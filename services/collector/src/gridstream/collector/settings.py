@@ -1,6 +1,10 @@
-"""Collector settings: the shared service settings plus ENTSO-E access, pacing and planning."""
+"""Collector settings: the shared service settings plus ENTSO-E access, pacing and planning.
+
+In the config file they sit under `collector:`, beside `common:` (``settings.common``).
+"""
 
 from datetime import timedelta
+from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
@@ -10,8 +14,9 @@ ENTSOE_API_URL = "https://web-api.tp.entsoe.eu/api"
 
 
 class CollectorSettings(ServiceSettings):
-    """Everything the collector reads from the environment or the YAML file."""
+    """Everything the collector reads from the environment or the config file's `collector:`."""
 
+    config_section: ClassVar[str] = "collector"
     service_name: str = Field("collector", description="Service name (a subject token).")
     http_port: int = Field(8081, ge=0, le=65535, description="HTTP port; 0 picks a free port.")
     entsoe_api_token: SecretStr = Field(
@@ -50,3 +55,12 @@ class CollectorSettings(ServiceSettings):
         8, ge=1, le=100, description="Chunk failures before give-up."
     )
     command_batch_size: int = Field(4, ge=1, le=100, description="Commands fetched per pull.")
+    command_ack_wait: float = Field(
+        60.0,
+        ge=1,
+        le=3600,
+        description=(
+            "Seconds JetStream waits for a command's outcome before handing it to another "
+            "replica; a command still being worked is reported in progress every third of it."
+        ),
+    )

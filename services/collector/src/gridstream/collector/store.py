@@ -1,73 +1,13 @@
-"""Observation store: series, idempotent upserts that keep revisions, and reads as of a time."""
+"""Observation store, read side: series and points as known now or as of a time (writes: upserts.py)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ARRAY, DateTime, Float, Text, bindparam, text
+from sqlalchemy import Text, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gridstream.contracts import DataType, Resolution, SeriesKey
-
-_TS_ARRAY = ARRAY(DateTime(timezone=True))
-_LOCK_BASE = 0x67730000_00000000  # advisory-lock namespace of the collector's series writers
-
-_FIND_SERIES_ID = text(
-    "SELECT id FROM series WHERE area = :area AND data_type = :data_type AND qualifier = :qualifier"
-)
-_INSERT_SERIES = text(
-    "INSERT INTO series (area, data_type, qualifier, unit) "
-    "VALUES (:area, :data_type, :qualifier, :unit) "
-    "ON CONFLICT (area, data_type, qualifier) DO NOTHING RETURNING id"
-)
-
-# One statement per stretch. The input is joined once to the stored rows of its own slots; new
-# slots are inserted, changed ones updated after their old value is archived in `revisions` with
-# the interval in which it was the known value. Unchanged rows are not touched at all (no lock, no
-# WAL), and no ON CONFLICT is needed: writers of a series are serialised by an advisory lock.
-_UPSERT = text(
-    """
-    WITH input AS (
-        SELECT * FROM unnest(:ts, :vals) AS i(ts, value)
-    ),
-    joined AS (
-        SELECT i.ts, i.value, s.value AS old_value, s.resolution AS old_resolution,
-               s.last_changed AS old_changed
-        FROM input i
-        LEFT JOIN LATERAL (
-            SELECT value, resolution, last_changed FROM observations o
-            WHERE o.series_id = :series_id AND o.ts = i.ts
-            OFFSET 0
-        ) s ON true
-    ),
-    changed AS (
-        SELECT * FROM joined
-        WHERE old_changed IS NOT NULL
-          AND (old_value IS DISTINCT FROM value OR old_resolution <> :resolution)
-    ),
-    archived AS (
-        INSERT INTO revisions (series_id, ts, value, resolution, valid_from, valid_to)
-        SELECT :series_id, ts, old_value, old_resolution, old_changed, :now FROM changed
-    ),
-    updated AS (
-        UPDATE observations o
-        SET value = c.value, resolution = :resolution, last_changed = :now
-        FROM changed c
-        WHERE o.series_id = :series_id AND o.ts = c.ts
-        RETURNING o.ts, o.value, false AS inserted
-    ),
-    inserted AS (
-        INSERT INTO observations (series_id, ts, value, resolution, first_seen, last_changed)
-        SELECT :series_id, ts, value, :resolution, :now, :now FROM joined
-        WHERE old_changed IS NULL
-        RETURNING ts, value, true AS inserted
-    )
-    SELECT ts, value, inserted FROM updated
-    UNION ALL
-    SELECT ts, value, inserted FROM inserted
-    ORDER BY ts
-    """
-).bindparams(bindparam("ts", type_=_TS_ARRAY), bindparam("vals", type_=ARRAY(Float)))
 
 _POINTS_AS_OF = text(
     """
@@ -111,60 +51,6 @@ class StoredPoint:
     ts: datetime
     value: float | None
     resolution: Resolution
-
-
-@dataclass(frozen=True, slots=True)
-class UpsertOutcome:
-    """What an upsert changed: points new to the store and points whose value changed."""
-
-    inserted: list[tuple[datetime, float | None]]
-    changed: list[tuple[datetime, float | None]]
-
-    @property
-    def touched(self) -> list[tuple[datetime, float | None]]:
-        """Every written point, in time order."""
-        return sorted(self.inserted + self.changed)
-
-
-async def ensure_series(session: AsyncSession, key: SeriesKey, unit: str) -> int:
-    """The id of a series, created on first sight."""
-    params = {"area": key.area, "data_type": str(key.data_type), "qualifier": key.qualifier}
-    found = (await session.execute(_FIND_SERIES_ID, params)).scalar()
-    if found is None:
-        found = (await session.execute(_INSERT_SERIES, {**params, "unit": unit})).scalar()
-    if found is None:
-        # Another writer inserted it after our first look; this new statement sees its commit.
-        found = (await session.execute(_FIND_SERIES_ID, params)).scalar_one()
-    return int(found)
-
-
-async def upsert_points(
-    session: AsyncSession,
-    series_id: int,
-    resolution: Resolution,
-    points: Sequence[tuple[datetime, float | None]],
-    now: datetime,
-) -> UpsertOutcome:
-    """Write points; only rows whose value changed are touched, old values go to revisions."""
-    if not points:
-        return UpsertOutcome(inserted=[], changed=[])
-    # Serialise writers of one series: the statement reads before it writes (see _UPSERT).
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_BASE + series_id})
-    result = await session.execute(
-        _UPSERT,
-        {
-            "series_id": series_id,
-            "resolution": str(resolution),
-            "ts": [p[0] for p in points],
-            "vals": [p[1] for p in points],
-            "now": now,
-        },
-    )
-    inserted: list[tuple[datetime, float | None]] = []
-    changed: list[tuple[datetime, float | None]] = []
-    for ts, value, was_inserted in result.all():
-        (inserted if was_inserted else changed).append((ts, value))
-    return UpsertOutcome(inserted=inserted, changed=changed)
 
 
 async def read_points(

@@ -1,22 +1,13 @@
 """Writes parsed ENTSO-E documents to the store and gathers what changed (one transaction)."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gridstream.collector.entsoe.documents import ParsedDocument
 from gridstream.collector.outgoing import SeriesChange
-from gridstream.collector.store import ensure_series, upsert_points
-from gridstream.contracts import Resolution, SeriesKey
-
-
-@dataclass(slots=True)
-class _Accumulator:
-    unit: str
-    points: list[tuple[datetime, float | None]] = field(default_factory=list)
-    changed: set[datetime] = field(default_factory=set)
+from gridstream.collector.upserts import Stretch, ensure_series_ids, upsert_stretches
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,39 +20,26 @@ class WriteSummary:
 
 
 async def write_documents(
-    session: AsyncSession, documents: Sequence[ParsedDocument], now: datetime
+    session: AsyncSession, documents: Sequence[ParsedDocument]
 ) -> WriteSummary:
-    """Upsert every stretch of every data document; unchanged points are not written at all."""
-    series_ids: dict[SeriesKey, int] = {}
-    changes: dict[tuple[SeriesKey, Resolution], _Accumulator] = {}
-    written = changed = 0
-    for document in documents:
-        for series in document.series:
-            if series.key not in series_ids:
-                series_ids[series.key] = await ensure_series(session, series.key, series.unit)
-            for stretch in series.stretches:
-                outcome = await upsert_points(
-                    session, series_ids[series.key], stretch.resolution, stretch.points, now
-                )
-                if not outcome.inserted and not outcome.changed:
-                    continue
-                acc = changes.setdefault(
-                    (series.key, stretch.resolution), _Accumulator(series.unit)
-                )
-                acc.points.extend(outcome.touched)
-                acc.changed.update(ts for ts, _ in outcome.changed)
-                written += len(outcome.inserted)
-                changed += len(outcome.changed)
+    """Upsert every stretch of every data document at once; unchanged points are not written."""
+    units = {s.key: s.unit for d in documents for s in d.series}
+    ids = await ensure_series_ids(session, units)
+    # Document order: a slot given twice keeps its last value.
+    stretches = [
+        (series.key, Stretch(ids[series.key], stretch.resolution, stretch.points))
+        for series in (s for d in documents for s in d.series)
+        for stretch in series.stretches
+    ]
+    outcomes = await upsert_stretches(session, [stretch for _, stretch in stretches])
+    changes = []
+    for key, resolution in dict.fromkeys((k, s.resolution) for k, s in stretches):
+        outcome = outcomes.get((ids[key], resolution))
+        if outcome is not None:
+            changed = frozenset(ts for ts, _ in outcome.changed)
+            changes.append(SeriesChange(key, units[key], resolution, outcome.touched, changed))
     return WriteSummary(
-        points_written=written,
-        points_changed=changed,
-        changes=[
-            SeriesChange(key, acc.unit, resolution, _dedupe(acc.points), frozenset(acc.changed))
-            for (key, resolution), acc in changes.items()
-        ],
+        points_written=sum(len(o.inserted) for o in outcomes.values()),
+        points_changed=sum(len(o.changed) for o in outcomes.values()),
+        changes=changes,
     )
-
-
-def _dedupe(points: list[tuple[datetime, float | None]]) -> list[tuple[datetime, float | None]]:
-    # Overlapping pages or windows can write one slot twice; the later write is the stored one.
-    return sorted(dict(points).items())

@@ -199,7 +199,7 @@ class EntsoeClient:
 
     async def _wait_for_slot(self, request: EntsoeRequest) -> None:
         """Take a rate-limit slot, unless a cool-down runs longer than the client should block."""
-        remaining = await self._limiter.cooling_down_until() - self._clock()
+        remaining = await self._limiter.cooling_down_for()
         if remaining > self._policy.max_retry_after:
             raise EntsoeRateLimited(
                 f"{request.describe()}: the token is cooling down after HTTP 429 for another "
@@ -225,7 +225,7 @@ class EntsoeClient:
         try:
             document = self._reader.read(request, response, body, now)
         except EntsoeRateLimited as exc:
-            await self._limiter.cool_down(now + exc.retry_after)
+            await self._limiter.cool_down(exc.retry_after)
             raise
         return FetchResult(request, response.status_code, body, elapsed, attempt, document)
 

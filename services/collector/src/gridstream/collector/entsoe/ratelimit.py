@@ -22,18 +22,21 @@ Sleep = Callable[[float], Awaitable[None]]
 class RateLimiter(Protocol):
     """Paces every request made with one token; an implementation may be shared across processes.
 
-    Times are wall-clock epoch seconds (`time.time()`), so processes on one host or several hosts with
-    synchronised clocks agree on them.
+    Cool-downs are durations, so each implementation times them on its own clock (a shared one
+    on the database's): replicas whose clocks disagree still hold back for the same interval.
     """
 
     async def acquire(self) -> None:
         """Wait until one more request may be sent (after any cool-down) and take its slot."""
 
-    async def cool_down(self, until: float) -> None:
-        """Hold every request back until `until` (extends, never shortens, a running cool-down)."""
+    async def cool_down(self, seconds: float) -> None:
+        """Hold every request back for `seconds` from now (extends, never shortens, a running one).
 
-    async def cooling_down_until(self) -> float:
-        """The end of the running cool-down, or 0.0 when there is none."""
+        No tokens build up meanwhile: afterwards the limiter restarts with one token.
+        """
+
+    async def cooling_down_for(self) -> float:
+        """Seconds left of the running cool-down, 0.0 when there is none."""
 
 
 class TokenBucket:
@@ -80,8 +83,9 @@ class TokenBucket:
             while (delay := self._take(self._clock())) > 0:
                 await self._sleep(delay)
 
-    async def cool_down(self, until: float) -> None:
-        """Block all requests until `until`; the bucket restarts with one token then."""
+    async def cool_down(self, seconds: float) -> None:
+        """Block all requests for `seconds`; the bucket restarts with one token then."""
+        until = self._clock() + seconds
         if until <= self._cool_until:
             return
         self._cool_until = until
@@ -89,9 +93,9 @@ class TokenBucket:
         # Nothing accrues during the cool-down: refills count from its end.
         self._updated = max(self._updated, until)
 
-    async def cooling_down_until(self) -> float:
-        """The end of the running cool-down, 0.0 when none is running."""
-        return self._cool_until if self._cool_until > self._clock() else 0.0
+    async def cooling_down_for(self) -> float:
+        """Seconds left of the running cool-down, 0.0 when none is running."""
+        return max(0.0, self._cool_until - self._clock())
 
     def _take(self, now: float) -> float:
         """Take a token and return 0, or return how long to wait before trying again."""
