@@ -166,3 +166,31 @@ async def test_an_internal_failure_is_announced_retried_and_dead_lettered(
     assert await scalar(h.database_url, "SELECT count(*) FROM observations") == 0
     dead = await h.nats.jetstream().stream_info("GRIDSTREAM_DLQ")
     assert dead.state.messages == 1
+
+
+async def test_a_dead_lettered_command_replayed_after_the_fix_is_collected(
+    h: Harness,
+) -> None:
+    # Deliveries used up: the command is dead-lettered, not recorded as processed (inbox), so
+    # replaying it with the same event id once ENTSO-E answers again collects it.
+    await h.sim.admin("POST", "/admin/faults", {"kind": "http_503", "document_type": "A65"})
+    command = load_command()
+    async with h.run(entsoe_max_retries=0, max_deliver=2):
+        await send(h.nats, command)
+        await h.events.wait_for(
+            CollectionFailed, correlation_id=command.event_id, will_retry=False, within=30
+        )
+        await commands_settled(h.nats, delivered=1)
+        await h.sim.admin("DELETE", "/admin/faults")
+        ack = await h.nats.jetstream().publish(
+            command.subject(),
+            command.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": f"replay-{command.event_id}"},
+            timeout=5,
+        )
+        assert ack.duplicate is None
+        [done] = await h.events.wait_for(
+            CollectionCompleted, correlation_id=command.event_id, within=30
+        )
+    assert done.points_written == 96
+    assert await scalar(h.database_url, "SELECT count(*) FROM observations") == 96
