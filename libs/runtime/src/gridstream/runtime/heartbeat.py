@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -11,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from gridstream.contracts import ServiceHeartbeat, utcnow
+from gridstream.runtime.background import BackgroundTask
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def instance_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-class Heartbeat:
+class Heartbeat(BackgroundTask):
     """Publishes a ServiceHeartbeat at start and then every ``interval`` seconds until stopped."""
 
     def __init__(
@@ -38,6 +38,7 @@ class Heartbeat:
     ) -> None:
         if interval <= 0:
             raise ValueError(f"heartbeat interval must be positive, got {interval}")
+        super().__init__(f"gridstream-heartbeat-{service}")
         self.service = service
         self.interval = interval
         self.version = version
@@ -45,8 +46,6 @@ class Heartbeat:
         self._publish = publish
         self._clock = clock
         self.started_at = clock()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     def message(self) -> ServiceHeartbeat:
         """The heartbeat to publish now."""
@@ -69,29 +68,12 @@ class Heartbeat:
             return False
         return True
 
-    async def start(self) -> None:
-        """Start beating in the background (does nothing when already running)."""
-        if self._task is not None and not self._task.done():
-            return
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._run(), name=f"gridstream-heartbeat-{self.service}")
-
-    async def stop(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        """Stop beating; a beat still in flight after ``timeout`` seconds is cancelled."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._stopping.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(task, timeout)
-
-    async def _run(self) -> None:
+    async def run(self) -> None:
+        """Beat now, then every ``interval`` seconds until stopped."""
         loop = asyncio.get_running_loop()
         next_beat = loop.time()
-        while not self._stopping.is_set():
+        while not self.stopping.is_set():
             await self.beat()
             # Scheduled from the planned time, so a slow publish does not make beats drift.
             next_beat = max(next_beat + self.interval, loop.time())
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(next_beat - loop.time()):
-                    await self._stopping.wait()
+            await self.pause(next_beat - loop.time())

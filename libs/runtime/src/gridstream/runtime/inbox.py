@@ -19,8 +19,6 @@ waits for this transaction and then sees the id recorded.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 from uuid import UUID
@@ -29,6 +27,8 @@ from sqlalchemy import TIMESTAMP, Column, MetaData, Table, Text, delete, exists,
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gridstream.runtime.background import BackgroundTask
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ async def purge_inbox(session: AsyncSession, older_than: timedelta) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-class InboxPurger:
+class InboxPurger(BackgroundTask):
     """Background task that purges inbox rows older than ``retention`` every ``interval`` seconds.
 
     ``retention`` must outlast every way an event can come back (outbox outages, replays), and is
@@ -93,35 +93,19 @@ class InboxPurger:
             raise ValueError(
                 f"inbox retention and purge interval must be positive, got {retention}, {interval}"
             )
+        super().__init__("gridstream-inbox-purger")
         self._session_maker = session_maker
         self.retention = retention
         self.interval = interval
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     async def purge(self) -> int:
         """Purge once in a transaction of its own; return how many ids were deleted."""
         async with self._session_maker() as session, session.begin():
             return await purge_inbox(session, self.retention)
 
-    async def start(self) -> None:
-        """Start purging in the background (does nothing when already running)."""
-        if self._task is not None and not self._task.done():
-            return
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._run(), name="gridstream-inbox-purger")
-
-    async def stop(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        """Stop; a purge still running after ``timeout`` seconds is cancelled."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._stopping.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(task, timeout)
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
+    async def run(self) -> None:
+        """Purge now, then every ``interval`` seconds until stopped."""
+        while not self.stopping.is_set():
             try:
                 deleted = await self.purge()
             except Exception:
@@ -129,6 +113,4 @@ class InboxPurger:
             else:
                 if deleted:
                     logger.info("purged %d inbox ids", deleted, extra={"deleted": deleted})
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.interval):
-                    await self._stopping.wait()
+            await self.pause(self.interval)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -18,6 +17,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gridstream.runtime.background import BackgroundTask, wait_for_event
 from gridstream.runtime.outbox import outbox_table
 from gridstream.runtime.relay_faults import describe, is_row_fault
 from gridstream.runtime.relay_metrics import RelayMetrics
@@ -57,7 +57,7 @@ class _Pass:
     more: bool = False
 
 
-class OutboxRelay:
+class OutboxRelay(BackgroundTask):
     """Background task that drains the outbox of one service schema to the broker.
 
     Only the holder of the schema's lease (row ``outbox_relay``, timed by the database clock)
@@ -98,6 +98,7 @@ class OutboxRelay:
                 f"outbox relay lease ({lease}s) must exceed the publish timeout "
                 f"({publish_timeout}s) by more than {LEASE_MARGIN}s"
             )
+        super().__init__("gridstream-outbox-relay", stop_timeout=10.0)
         self._session_maker = session_maker
         self._publish_raw = publish_raw
         self.poll_interval = poll_interval
@@ -113,8 +114,6 @@ class OutboxRelay:
         self._metrics = RelayMetrics(registry, metrics_interval)
         self._passes = 0
         self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def passes(self) -> int:
@@ -146,24 +145,15 @@ class OutboxRelay:
             result = await session.execute(statement)
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def start(self) -> None:
-        """Start the background task (does nothing when it is already running)."""
-        if self._task is not None and not self._task.done():
-            return
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._run(), name="gridstream-outbox-relay")
-
-    async def stop(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Finish the current pass (cancelled after ``timeout`` seconds), release the lease, stop."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._stopping.set()
+    def stop_requested(self) -> None:
+        """Wake the task from its poll wait so it ends now."""
         self._wake.set()
-        try:
-            await asyncio.wait_for(task, timeout)
-        except TimeoutError:
-            logger.warning("outbox relay did not stop within %ss; cancelled", timeout)
+
+    async def stop(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Finish the current pass (cancelled after ``timeout`` seconds), release the lease, stop."""
+        if self._task is None:
+            return
+        await super().stop(timeout)
         try:
             async with self._session_maker() as session, session.begin():
                 await release_lease(session, self.owner)
@@ -210,7 +200,7 @@ class OutboxRelay:
         done = _Pass()
         loop = asyncio.get_running_loop()
         for row in rows:
-            if self._stopping.is_set():
+            if self.stopping.is_set():
                 break
             if loop.time() + self.publish_timeout + LEASE_MARGIN > deadline:
                 renewed = await self._renew()
@@ -252,11 +242,12 @@ class OutboxRelay:
             self._metrics.duplicates.inc()
         return None
 
-    async def _run(self) -> None:
+    async def run(self) -> None:
+        """Pass after pass until stopped: backoff after failures, a poll wait when idle."""
         loop = asyncio.get_running_loop()
         failures = 0
         next_purge = loop.time()
-        while not self._stopping.is_set():
+        while not self.stopping.is_set():
             self._wake.clear()
             try:
                 done = await self._counted_pass()
@@ -267,14 +258,14 @@ class OutboxRelay:
                 logger.warning(
                     "outbox pass failed (%s); retrying in %.1fs", exc, delay, exc_info=failures == 1
                 )
-                await _wait(self._stopping, delay)
+                await self.pause(delay)
                 continue
             failures = 0
             if loop.time() >= next_purge:
                 next_purge = loop.time() + self.purge_interval
                 await self._purge_logged()
             if not done.more:
-                await _wait(self._wake, self.poll_interval)
+                await wait_for_event(self._wake, self.poll_interval)
 
     async def _purge_logged(self) -> None:
         try:
@@ -286,10 +277,3 @@ class OutboxRelay:
             return
         if deleted:
             logger.info("purged %d published outbox rows", deleted, extra={"deleted": deleted})
-
-
-async def _wait(event: asyncio.Event, timeout: float) -> None:  # noqa: ASYNC109
-    """Sleep up to ``timeout`` seconds, returning early when ``event`` is set."""
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(timeout):
-            await event.wait()
