@@ -4,17 +4,19 @@ import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from gridstream.cli.main import main
 from gridstream.collector.app import build_collector
 from gridstream.collector.settings import CollectorSettings
 from gridstream.entsoe_sim.app import build_app
 from gridstream.entsoe_sim.config import SimConfig
+from gridstream.runtime import create_engine
 from gridstream.testing import free_port, run_uvicorn
 
 SIM_TOKEN = "sim-token-for-the-cli-read-test"
@@ -119,3 +121,37 @@ def test_an_unreachable_collector_names_the_variable(
     err = capsys.readouterr().err
     assert f"gridstream latest: cannot reach the collector at {url}" in err
     assert "GRIDSTREAM_COLLECTOR_URL" in err
+
+
+async def test_collect_wait_follows_a_split_latest_window_to_its_last_backfill_job(
+    collector_url: str, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The collector was down for 90 days: the latest window is split, the older part backfilled.
+    last = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=90)
+    engine = create_engine(database_url, "collector")
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO series (area, data_type, qualifier, unit) "
+                "VALUES ('NL', 'actual_load', '', 'MW')"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO observations (series_id, ts, value, resolution, first_seen, "
+                "last_changed) SELECT id, :ts, 1.0, 'PT15M', now(), now() FROM series"
+            ),
+            {"ts": last},
+        )
+    status, out, err = await cli(capsys, "collect", "NL", "actual_load", "--wait")
+    async with engine.connect() as conn:
+        jobs = (await conn.execute(text("SELECT count(*) FROM backfill_jobs"))).scalar_one()
+        running = (
+            await conn.execute(text("SELECT count(*) FROM backfill_jobs WHERE status <> 'done'"))
+        ).scalar_one()
+    await engine.dispose()
+    assert status == 0, out + err
+    assert jobs >= 1
+    assert f"the older part goes to {jobs} backfill job" in out + err
+    assert f"with {jobs} backfill job" in out + err
+    assert running == 0  # --wait ended only once every job had completed

@@ -89,7 +89,8 @@ class CollectionWatch:
         collected = self.collected
         if collected is None or self.jobs.finished < collected.backfill_jobs:
             if collected is not None and collected.backfill_jobs and not progress:
-                text += f"; the older part goes to {collected.backfill_jobs} backfill jobs"
+                jobs = collected.backfill_jobs
+                text += f"; the older part goes to {jobs} backfill job{'s' if jobs > 1 else ''}"
             return Update(text, progress=progress)
         if not collected.backfill_jobs:
             return Update(text, final=True)
