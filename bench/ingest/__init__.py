@@ -1,4 +1,4 @@
-"""Ingest benchmark: upsert_points throughput against a plain COPY of the same rows, same table, same run."""
+"""Ingest benchmark: the collector's write path against a plain COPY of the same rows, same table."""
 
 import argparse
 import asyncio

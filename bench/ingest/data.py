@@ -6,7 +6,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from gridstream.contracts import DataType, SeriesKey
+from gridstream.collector.entsoe.documents import ParsedDocument, ParsedSeries, Stretch
+from gridstream.contracts import DataType, Resolution, SeriesKey
 
 YEAR = 2024
 STEP = timedelta(minutes=15)
@@ -19,9 +20,8 @@ SERIES_KEYS = tuple(
 )
 UNIT = "MAW"
 
-Point = tuple[datetime, float | None]
-Batch = list[tuple[int, list[Point]]]
-"""One transaction's worth of work: (series id, points) for each upsert_points call in it."""
+Batch = ParsedDocument
+"""One transaction's worth of work: a parsed A75 document with one stretch per series."""
 
 
 def timestamps(year: int = YEAR) -> list[datetime]:
@@ -69,17 +69,24 @@ def day_of(ts: datetime) -> date:
     return ts.date()
 
 
-def batches(
-    series_ids: list[int], slots: list[datetime], values: list[list[float]], ranges: list[range]
-) -> list[Batch]:
-    """One transaction per window, with one upsert_points call per series in it."""
-    return [
-        [
-            (sid, [(slots[i], series[i]) for i in window])
-            for sid, series in zip(series_ids, values, strict=True)
-        ]
-        for window in ranges
+def batches(slots: list[datetime], values: list[list[float]], ranges: list[range]) -> list[Batch]:
+    """One document per window (one transaction each), as the parser would hand it over."""
+    return [_document(slots, values, window) for window in ranges]
+
+
+def _document(slots: list[datetime], values: list[list[float]], window: range) -> Batch:
+    start, end = slots[window.start], slots[window.stop - 1] + STEP
+    series = [
+        ParsedSeries(
+            key,
+            UNIT,
+            [Stretch(Resolution.PT15M, start, end, [(slots[i], column[i]) for i in window])],
+        )
+        for key, column in zip(SERIES_KEYS, values, strict=True)
     ]
+    return ParsedDocument(
+        kind="data", root="GL_MarketDocument", data_type=DataType.GENERATION_ACTUAL, series=series
+    )
 
 
 @dataclass(frozen=True)

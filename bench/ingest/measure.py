@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.ingest import data
 from bench.ingest.probe import Probe
-from gridstream.collector.upserts import Stretch, upsert_stretches
+from gridstream.collector.writing import write_documents
 from gridstream.contracts import Resolution
 
 Upsert = Callable[[AsyncSession, data.Batch], Awaitable[tuple[int, int]]]
@@ -18,12 +18,9 @@ Upsert = Callable[[AsyncSession, data.Batch], Awaitable[tuple[int, int]]]
 
 
 async def store_write(session: AsyncSession, batch: data.Batch) -> tuple[int, int]:
-    """The collector's write: every series of the batch in one `upsert_stretches` call."""
-    outcomes = await upsert_stretches(
-        session, [Stretch(sid, Resolution.PT15M, points) for sid, points in batch]
-    )
-    inserted = sum(len(o.inserted) for o in outcomes.values())
-    return inserted, sum(len(o.changed) for o in outcomes.values())
+    """The collector's write path: `write_documents` (series lookup with locks, one upsert)."""
+    summary = await write_documents(session, [batch])
+    return summary.points_written, summary.points_changed
 
 
 @dataclass(frozen=True)
@@ -45,7 +42,7 @@ class Measurement:
     kind: str
     """`copy`, `fresh` (empty table), `same` (unchanged re-apply) or `changed` (5% changed)."""
     window: str
-    """What one transaction holds: `year` (COPY), `month` or `day` (10 series, one call)."""
+    """What one transaction holds: `year` (COPY), `month` or `day` (one document of 10 series)."""
     transactions: int
     points: int
     passes: list[Pass] = field(default_factory=list)

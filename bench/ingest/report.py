@@ -20,8 +20,8 @@ _KINDS = {
 }
 _WINDOWS = {
     "year": "all rows, 1 statement",
-    "month": "1 month x 10 series, 1 call",
-    "day": "1 day x 10 series, 1 call",
+    "month": "1 month x 10 series, 1 document",
+    "day": "1 day x 10 series, 1 document",
 }
 
 
@@ -113,7 +113,7 @@ def render(results: Results, host: str, command: str, elapsed: float) -> str:
     failed = [c for c in results.checks if not c.ok]
     lines = [
         BEGIN,
-        "## Ingest: `upsert_stretches` vs `COPY` (`bench/ingest`)",
+        "## Ingest: the collector's write path (`write_documents`) vs `COPY` (`bench/ingest`)",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}` ({elapsed:.0f} s in all).",
         f"Machine: {host}.",

@@ -19,7 +19,7 @@ from bench.ingest.measure import (
 )
 from bench.ingest.probe import Probe
 from bench.ingest.server import Server, fresh_database
-from gridstream.collector import upserts
+from gridstream.collector import store
 from gridstream.runtime import create_engine, run_migrations, session_maker
 from gridstream.testing.urls import sqlalchemy_url
 
@@ -72,7 +72,7 @@ class _Context:
         return len(self.ids) * len(self.slots)
 
     def batches(self, window: str, values: list[list[float]] | None = None) -> list[data.Batch]:
-        return data.batches(self.ids, self.slots, values or self.values, self.ranges[window])
+        return data.batches(self.slots, values or self.values, self.ranges[window])
 
     def measurement(self, writer: str, kind: str, window: str) -> Measurement:
         key = f"{writer}:{kind}/{window}"
@@ -94,7 +94,7 @@ async def run(server: Server, plan: Plan) -> Results:
             maker = session_maker(engine)
             async with maker() as session, session.begin():
                 ids = [
-                    await upserts.ensure_series(session, key, data.UNIT) for key in data.SERIES_KEYS
+                    await store.ensure_series(session, key, data.UNIT) for key in data.SERIES_KEYS
                 ]
             version, settings = await probe.describe()
             results = Results(server, plan, version, settings)

@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gridstream.collector.app import MIGRATIONS
-from gridstream.collector.store import read_points
-from gridstream.collector.upserts import ensure_series, upsert_points
+from gridstream.collector.store import ensure_series, lock_series, read_points
+from gridstream.collector.upserts import Stretch, upsert_points, upsert_stretches
 from gridstream.contracts import Resolution, SeriesKey
 from gridstream.runtime import create_engine, run_migrations, session_maker
 
@@ -41,11 +41,19 @@ async def makers(database_url: str) -> AsyncIterator[list[async_sessionmaker[Asy
 
 
 async def writer(maker: async_sessionmaker[AsyncSession], sid: int, index: int) -> None:
-    """Write ROUNDS revisions of every slot; each round's values are new to the series."""
+    """Write ROUNDS revisions of every slot; each round's values are new to the series.
+
+    Odd writers take the series lock with the series lookup, as `write_documents` does; even
+    ones let the upsert take it: both must queue behind each other.
+    """
     for round_ in range(ROUNDS):
         values = [(T0 + i * Q, float(index * 1000 + round_ * 10 + i)) for i in range(SLOTS)]
         async with maker.begin() as session:
-            await upsert_points(session, sid, Resolution.PT15M, values)
+            if index % 2:
+                locks = await lock_series(session, {KEY: "MW"})
+                await upsert_stretches(session, [Stretch(sid, Resolution.PT15M, values)], locks)
+            else:
+                await upsert_points(session, sid, Resolution.PT15M, values)
         await asyncio.sleep(0)
 
 

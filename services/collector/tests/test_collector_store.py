@@ -4,19 +4,18 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gridstream.collector.app import MIGRATIONS
-from gridstream.collector.store import StoredPoint, read_points
-from gridstream.collector.upserts import (
-    Stretch,
-    UpsertOutcome,
+from gridstream.collector.store import (
+    StoredPoint,
     ensure_series,
     ensure_series_ids,
-    upsert_points,
-    upsert_stretches,
+    lock_series,
+    read_points,
 )
+from gridstream.collector.upserts import Stretch, UpsertOutcome, upsert_points, upsert_stretches
 from gridstream.contracts import Resolution, SeriesKey
 from gridstream.runtime import create_engine, run_migrations, session_maker
 
@@ -180,3 +179,90 @@ async def test_unevenly_spaced_points_keep_their_timestamps(
     async with sessions() as session:
         stored = await read_points(session, sid, T0, T0 + timedelta(days=500))
     assert [(p.ts, p.value) for p in stored] == given
+
+
+async def held_series_locks(session: AsyncSession) -> int:
+    """How many advisory locks this session's backend holds."""
+    count: int = (
+        await session.execute(
+            text(
+                "SELECT count(*) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted"
+            )
+        )
+    ).scalar_one()
+    return count
+
+
+async def test_the_series_lookup_takes_the_write_locks_so_the_upsert_is_one_statement(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    other = SeriesKey(area="BE", data_type="actual_load")
+    async with sessions.begin() as session:
+        known = await ensure_series(session, other, "MW")
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    async with sessions.begin() as session:
+        locks = await lock_series(session, {KEY: "MW", other: "MW"})  # KEY is new
+        assert locks.ids[other] == known
+        assert await held_series_locks(session) == 2
+        connection = await session.connection()
+        event.listen(connection.sync_connection, "before_cursor_execute", count)
+        outcomes = await upsert_stretches(
+            session,
+            [
+                Stretch(locks.ids[KEY], Resolution.PT15M, points(1, 2)),
+                Stretch(known, Resolution.PT15M, points(3)),
+            ],
+            locks,
+        )
+        event.remove(connection.sync_connection, "before_cursor_execute", count)
+    assert len(statements) == 1  # no statement of its own for the locks
+    assert {key: len(o.inserted) for key, o in outcomes.items()} == {
+        (locks.ids[KEY], Resolution.PT15M): 2,
+        (known, Resolution.PT15M): 1,
+    }
+
+    async with sessions.begin() as session:
+        # Locks of an earlier transaction are gone: the upsert takes them again.
+        assert await held_series_locks(session) == 0
+        await upsert_stretches(session, [Stretch(known, Resolution.PT15M, points(4))], locks)
+        assert await held_series_locks(session) == 1
+
+
+async def test_a_coarser_stretch_over_finer_stored_slots_changes_only_its_own(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions.begin() as session:
+        sid = await ensure_series(session, KEY, "MW")
+        await upsert_points(session, sid, Resolution.PT15M, points(*range(8)))
+    hourly = [(T0, 10.0), (T0 + 4 * Q, 4.0), (T0 + 8 * Q, 11.0)]
+    async with sessions.begin() as session:
+        outcomes = await upsert_stretches(
+            session,
+            [
+                Stretch(sid, Resolution.PT60M, hourly),
+                Stretch(sid, Resolution.PT15M, [(T0 + Q, 21.0)]),  # between the hourly slots
+            ],
+        )
+    assert outcomes == {
+        (sid, Resolution.PT60M): UpsertOutcome(
+            inserted=[(T0 + 8 * Q, 11.0)], changed=[(T0, 10.0), (T0 + 4 * Q, 4.0)]
+        ),
+        (sid, Resolution.PT15M): UpsertOutcome(inserted=[], changed=[(T0 + Q, 21.0)]),
+    }
+    async with sessions() as session:
+        stored = await read_points(session, sid, T0, T0 + 9 * Q)
+        revisions = (await session.execute(text("SELECT count(*) FROM revisions"))).scalar()
+    assert [(p.ts, p.value) for p in stored] == [
+        (T0, 10.0),
+        (T0 + Q, 21.0),
+        *points(*range(8))[2:4],
+        (T0 + 4 * Q, 4.0),
+        *points(*range(8))[5:],
+        (T0 + 8 * Q, 11.0),
+    ]
+    assert revisions == 3  # slot 4 changed its resolution only

@@ -1,76 +1,81 @@
-"""Observation store, write side: series ids and batched upserts that keep revisions.
+"""Observation store, write side: batched upserts that keep revisions (series rows: store.py).
 
 Every version's validity is stamped by the database clock, read after the series locks are held,
 so writers on other hosts (or with other clocks) cannot store a revision that ends before it began.
 """
 
-from collections.abc import Mapping, Sequence
+from __future__ import annotations
+
+import operator
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise, repeat
 from typing import Any
 
 from sqlalchemy import ARRAY, BigInteger, DateTime, Float, Integer, Text, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gridstream.contracts import Resolution, SeriesKey
+from gridstream.collector.store import SeriesLocks, ensure_series, lock_series_ids
+from gridstream.contracts import Resolution
+
+__all__ = [
+    "Outcomes",
+    "Point",
+    "Stretch",
+    "UpsertOutcome",
+    "ensure_series",  # moved to store.py; still importable from here, where callers found it
+    "plan_runs",
+    "upsert_points",
+    "upsert_stretches",
+]
 
 Point = tuple[datetime, float | None]
+Piece = tuple[int, str, Sequence[Point]]
+"""Series id, resolution and points: a stretch as the upsert plans it."""
 
+_NO_TIME = timedelta(0)
 _MICROSECOND = timedelta(microseconds=1)
-_LOCK_BASE = 0x67730000_00000000  # advisory-lock namespace of the collector's series writers
 
-_FIND_SERIES_ID = text(
-    "SELECT id FROM series WHERE area = :area AND data_type = :data_type AND qualifier = :qualifier"
-)
-_INSERT_SERIES = text(
-    "INSERT INTO series (area, data_type, qualifier, unit) "
-    "VALUES (:area, :data_type, :qualifier, :unit) "
-    "ON CONFLICT (area, data_type, qualifier) DO NOTHING RETURNING id"
-)
-_FIND_SERIES_IDS = text(
-    """
-    SELECT k.n, s.id FROM unnest(:areas, :types, :quals) WITH ORDINALITY AS k(a, t, q, n)
-    JOIN series s ON s.area = k.a AND s.data_type = k.t AND s.qualifier = k.q
-    """
-).bindparams(
-    bindparam("areas", type_=ARRAY(Text)),
-    bindparam("types", type_=ARRAY(Text)),
-    bindparam("quals", type_=ARRAY(Text)),
-)
-
-# One statement locks every series of a write, in key order, so two writes sharing series queue
-# behind each other instead of deadlocking. (A sorted subquery is never flattened into the caller.)
-_LOCK_SERIES = text(
-    "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(:keys) AS k ORDER BY 1) AS sorted"
-).bindparams(bindparam("keys", type_=ARRAY(BigInteger)))
-
-# One statement for every stretch of a write. The input is joined once to the stored rows of its
-# own slots; new slots are inserted, changed ones updated after their old value is archived in
-# `revisions` with the interval in which it was the known value. Unchanged rows are not touched
-# (no lock, no WAL), and no ON CONFLICT is needed: writers of a series hold its advisory lock.
+# One statement for every stretch of a write. Each run reads the stored rows of its own time span
+# (one index range scan, where a probe per point cost more) and its points are matched to them;
+# new slots are inserted, changed ones updated after their old value is archived in `revisions`
+# with the interval in which it was the known value. Unchanged rows are not touched
+# (no lock, no WAL), and no ON CONFLICT is needed: writers of a series hold its advisory lock,
+# taken by an earlier statement, so this one's snapshot already holds every earlier write.
 # The write time is the database's clock once the locks are held (clock_timestamp(): now() would
 # be the transaction's start), pushed past the old stamp so no version has an empty interval.
+# It answers with the positions (in :vals) of the points inserted and of those changed: the caller
+# has the points, and two integer arrays cost far less to build and decode than the rows.
 _UPSERT = text(
     """
     WITH clock AS MATERIALIZED (SELECT clock_timestamp() AS at),
+    runs AS (
+        SELECT * FROM unnest(:sids, :res, :firsts, :lasts, :starts, :steps) WITH ORDINALITY
+             AS r(series_id, resolution, first, last, start, step, run)
+    ),
     input AS (
-        SELECT r.series_id, r.start + (p.i - 1) * r.step * interval '1 microsecond' AS ts,
-               p.value, r.resolution
-        FROM unnest(:sids, :res, :firsts, :lasts, :starts, :steps)
-             AS r(series_id, resolution, first, last, start, step)
+        SELECT r.run, r.series_id, r.first + p.i - 1 AS n, p.value, r.resolution,
+               r.start + (p.i - 1) * r.step * interval '1 microsecond' AS ts
+        FROM runs r
         CROSS JOIN LATERAL unnest((:vals)[r.first:r.last]) WITH ORDINALITY AS p(value, i)
     ),
-    joined AS (
+    stored AS (
+        SELECT r.run, o.ts, o.value, o.resolution, o.last_changed
+        FROM runs r CROSS JOIN LATERAL (
+            SELECT ts, value, resolution, last_changed FROM observations o
+            WHERE o.series_id = r.series_id AND o.ts >= r.start
+              AND o.ts <= r.start + (r.last - r.first) * r.step * interval '1 microsecond'
+            OFFSET 0
+        ) o
+    ),
+    joined AS MATERIALIZED (
         SELECT i.*, s.value AS old_value, s.resolution AS old_resolution,
                s.last_changed AS old_changed
-        FROM input i
-        LEFT JOIN LATERAL (
-            SELECT value, resolution, last_changed FROM observations o
-            WHERE o.series_id = i.series_id AND o.ts = i.ts
-            OFFSET 0
-        ) s ON true
+        FROM input i LEFT JOIN stored s ON s.run = i.run AND s.ts = i.ts
     ),
-    changed AS (
+    changed AS MATERIALIZED (
         SELECT j.*, greatest(c.at, j.old_changed + interval '1 microsecond') AS changed_at
         FROM joined j CROSS JOIN clock c
         WHERE j.old_changed IS NOT NULL
@@ -85,19 +90,15 @@ _UPSERT = text(
         SET value = c.value, resolution = c.resolution, last_changed = c.changed_at
         FROM changed c
         WHERE o.series_id = c.series_id AND o.ts = c.ts
-        RETURNING o.series_id, o.ts, o.value, o.resolution, false AS inserted
     ),
     inserted AS (
         INSERT INTO observations (series_id, ts, value, resolution, first_seen, last_changed)
         SELECT j.series_id, j.ts, j.value, j.resolution, c.at, c.at
         FROM joined j CROSS JOIN clock c
         WHERE j.old_changed IS NULL
-        RETURNING series_id, ts, value, resolution, true AS inserted
     )
-    -- One row per (series, resolution, inserted or changed): arrays decode far faster than rows.
-    SELECT series_id, resolution, inserted, array_agg(ts ORDER BY ts), array_agg(value ORDER BY ts)
-    FROM (SELECT * FROM updated UNION ALL SELECT * FROM inserted) AS written
-    GROUP BY series_id, resolution, inserted
+    SELECT (SELECT array_agg(n) FROM joined WHERE old_changed IS NULL),
+           (SELECT array_agg(n) FROM changed)
     """
 ).bindparams(
     bindparam("sids", type_=ARRAY(Integer)),
@@ -129,102 +130,161 @@ class UpsertOutcome:
     @property
     def touched(self) -> list[Point]:
         """Every written point, in time order."""
-        return sorted(self.inserted + self.changed)
+        if not self.changed:
+            return list(self.inserted)
+        return sorted(self.inserted + self.changed, key=_time)
 
 
 Outcomes = dict[tuple[int, Resolution], UpsertOutcome]
 """Per (series id, resolution): what a write changed; stretches that changed nothing are absent."""
 
 
-async def ensure_series(session: AsyncSession, key: SeriesKey, unit: str) -> int:
-    """The id of a series, created on first sight."""
-    params = {"area": key.area, "data_type": str(key.data_type), "qualifier": key.qualifier}
-    found = (await session.execute(_FIND_SERIES_ID, params)).scalar()
-    if found is None:
-        found = (await session.execute(_INSERT_SERIES, {**params, "unit": unit})).scalar()
-    if found is None:
-        # Another writer inserted it after our first look; this new statement sees its commit.
-        found = (await session.execute(_FIND_SERIES_ID, params)).scalar_one()
-    return int(found)
+async def upsert_stretches(
+    session: AsyncSession, stretches: Sequence[Stretch], locks: SeriesLocks | None = None
+) -> Outcomes:
+    """Write every stretch in one statement; only changed rows are touched, old values archived.
 
-
-async def ensure_series_ids(
-    session: AsyncSession, units: Mapping[SeriesKey, str]
-) -> dict[SeriesKey, int]:
-    """The ids of several series in one round trip; those not seen before are created."""
-    keys = list(units)
-    if not keys:
-        return {}
-    found = await session.execute(
-        _FIND_SERIES_IDS,
-        {
-            "areas": [k.area for k in keys],
-            "types": [str(k.data_type) for k in keys],
-            "quals": [k.qualifier for k in keys],
-        },
-    )
-    ids = {keys[n - 1]: int(sid) for n, sid in found.all()}
-    for key in keys:
-        if key not in ids:
-            ids[key] = await ensure_series(session, key, units[key])
-    return ids
-
-
-async def upsert_stretches(session: AsyncSession, stretches: Sequence[Stretch]) -> Outcomes:
-    """Write every stretch in two statements; only changed rows are touched, old values archived.
-
-    A slot given twice (overlapping pages or windows) is written once, with its last value.
+    The series' write locks are taken first by a statement of their own unless `locks` (from
+    `lock_series` in this same transaction) holds them already. A slot given twice (overlapping
+    pages or windows) is written once, with its last value.
     """
-    latest: dict[tuple[int, datetime], tuple[float | None, str]] = {}
-    for stretch in stretches:
-        resolution = str(stretch.resolution)
-        for ts, value in stretch.points:
-            latest[(stretch.series_id, ts)] = (value, resolution)
-    if not latest:
+    runs = plan_runs([(s.series_id, str(s.resolution), s.points) for s in stretches])
+    if not runs.points:
         return {}
-    series_ids = sorted({sid for sid, _ in latest})
-    await session.execute(_LOCK_SERIES, {"keys": [_LOCK_BASE + sid for sid in series_ids]})
-    result = await session.execute(
-        _UPSERT,
-        {
-            **_runs(latest),
-            "vals": [value for value, _ in latest.values()],
-        },
-    )
+    if locks is None or not locks.held(session, runs.sids):
+        await lock_series_ids(session, runs.sids)
+    inserted, changed = (await session.execute(_UPSERT, runs.params())).one()
+    return _outcomes(runs, inserted or [], changed or [])
+
+
+def _outcomes(runs: Runs, inserted: list[int], changed: list[int]) -> Outcomes:
+    """The points at the positions the upsert reported, per series and resolution, in time order."""
     outcomes: Outcomes = {}
-    for sid, resolution, was_inserted, stamps, values in result.all():
-        outcome = outcomes.setdefault((sid, Resolution(resolution)), UpsertOutcome([], []))
-        (outcome.inserted if was_inserted else outcome.changed).extend(
-            zip(stamps, values, strict=True)
-        )
+    merged: set[tuple[tuple[int, Resolution], bool]] = set()
+    for was_inserted, positions in ((True, inserted), (False, changed)):
+        for (sid, resolution), points in runs.pick(positions):
+            key = (sid, Resolution(resolution))
+            outcome = outcomes.setdefault(key, UpsertOutcome([], []))
+            target = outcome.inserted if was_inserted else outcome.changed
+            if target:  # a run is in time order, several runs need not be
+                merged.add((key, was_inserted))
+            target.extend(points)
+    for key, was_inserted in merged:
+        outcome = outcomes[key]
+        (outcome.inserted if was_inserted else outcome.changed).sort(key=_time)
     return outcomes
 
 
-def _runs(latest: Mapping[tuple[int, datetime], tuple[float | None, str]]) -> dict[str, list[Any]]:
-    """Runs of evenly spaced slots of one series and resolution: where each starts, its step.
+def _time(point: Point) -> datetime:
+    return point[0]
 
-    Sent per run, timestamps need no per-point array: the driver encodes arrays element by
-    element, which costs more than the statement's own work per point. Uneven slots simply
-    start new runs.
+
+@dataclass(frozen=True, slots=True)
+class Runs:
+    """One upsert's input: runs of evenly spaced slots (each a start and a step) and their points.
+
+    Sent per run, timestamps need no per-point array: the driver encodes arrays element by element,
+    and a timestamp costs it about four times a float. Positions count from 1 over `points`.
     """
-    runs: dict[str, list[Any]] = {k: [] for k in ("sids", "res", "firsts", "lasts", "starts")}
-    steps: list[timedelta | None] = []
-    last: tuple[int, str, datetime] | None = None
-    for position, ((sid, ts), (_, resolution)) in enumerate(latest.items(), start=1):
-        if last is not None and last[:2] == (sid, resolution) and ts > last[2]:
-            step = ts - last[2]
-            if steps[-1] is None:
-                steps[-1] = step
-            if steps[-1] == step:
-                runs["lasts"][-1] = position
-                last = (sid, resolution, ts)
-                continue
-        for name, value in zip(runs, (sid, resolution, position, position, ts), strict=True):
-            runs[name].append(value)
-        steps.append(None)
-        last = (sid, resolution, ts)
-    runs["steps"] = [0 if step is None else step // _MICROSECOND for step in steps]
+
+    keys: list[tuple[int, str]]
+    firsts: list[int]
+    lasts: list[int]
+    starts: list[datetime]
+    steps: list[int]
+    points: list[Point]
+
+    @property
+    def sids(self) -> list[int]:
+        """The series id of each run."""
+        return [sid for sid, _ in self.keys]
+
+    def params(self) -> dict[str, Sequence[object]]:
+        """The upsert statement's parameters."""
+        return {
+            "sids": self.sids,
+            "res": [res for _, res in self.keys],
+            "firsts": self.firsts,
+            "lasts": self.lasts,
+            "starts": self.starts,
+            "steps": self.steps,
+            "vals": [value for _, value in self.points],
+        }
+
+    def pick(self, positions: list[int]) -> Iterator[tuple[tuple[int, str], list[Point]]]:
+        """The points at `positions`, grouped by run: (series id, resolution) and points."""
+        positions.sort()
+        for key, first, last in zip(self.keys, self.firsts, self.lasts, strict=True):
+            low = bisect_left(positions, first)
+            high = bisect_right(positions, last, low)
+            if high - low == last - first + 1:
+                yield key, self.points[first - 1 : last]
+            elif high > low:
+                yield key, [self.points[n - 1] for n in positions[low:high]]
+
+
+def plan_runs(pieces: Sequence[Piece]) -> Runs:
+    """The runs of every piece; a slot given twice is sent once, with its last value."""
+    planned = [(*piece, _even_runs(piece[2])) for piece in pieces if piece[2]]
+    if not _distinct_slots(planned):
+        planned = [(*piece, _even_runs(piece[2])) for piece in _deduplicated(pieces)]
+    runs = Runs([], [], [], [], [], [])
+    for sid, resolution, points, spans in planned:
+        for start, end, step in spans:
+            runs.keys.append((sid, resolution))
+            runs.firsts.append(len(runs.points) + 1)
+            runs.points.extend(points[start:end])
+            runs.lasts.append(len(runs.points))
+            runs.starts.append(points[start][0])
+            runs.steps.append(step)
     return runs
+
+
+def _even_runs(points: Sequence[Point]) -> list[tuple[int, int, int]]:
+    """[start, end) index ranges of ascending, evenly spaced points, with their step in µs."""
+    stamps = [ts for ts, _ in points]
+    if len(stamps) > 1:
+        step = stamps[1] - stamps[0]
+        # The usual case, a whole stretch at one resolution, checked in C rather than per point.
+        gaps = map(operator.sub, stamps[1:], stamps[:-1])
+        if step > _NO_TIME and all(map(operator.eq, gaps, repeat(step))):
+            return [(0, len(stamps), step // _MICROSECOND)]
+    runs, start = [], 0
+    while start < len(stamps):
+        end, step = start + 1, _NO_TIME
+        if end < len(stamps) and stamps[end] > stamps[start]:
+            step = stamps[end] - stamps[start]
+            while end < len(stamps) and stamps[end] - stamps[end - 1] == step:
+                end += 1
+        runs.append((start, end, step // _MICROSECOND))
+        start = end
+    return runs
+
+
+def _distinct_slots(planned: Sequence[tuple[int, str, Sequence[Point], list[Any]]]) -> bool:
+    """Whether no slot is given twice: each piece one ascending run, none overlapping another."""
+    spans = []
+    for sid, _, points, runs in planned:
+        if len(runs) != 1:
+            return False
+        spans.append((sid, points[0][0], points[-1][0]))
+    spans.sort()
+    return all(a[0] != b[0] or a[2] < b[1] for a, b in pairwise(spans))
+
+
+def _deduplicated(pieces: Sequence[Piece]) -> list[Piece]:
+    """Pieces in which every slot appears once, at its first place, with its last value."""
+    latest: dict[tuple[int, datetime], tuple[str, Point]] = {}
+    for sid, resolution, points in pieces:
+        for point in points:
+            latest[(sid, point[0])] = (resolution, point)
+    deduplicated: list[tuple[int, str, list[Point]]] = []
+    for (sid, _), (resolution, point) in latest.items():
+        if deduplicated and deduplicated[-1][:2] == (sid, resolution):
+            deduplicated[-1][2].append(point)
+        else:
+            deduplicated.append((sid, resolution, [point]))
+    return list(deduplicated)
 
 
 async def upsert_points(

@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gridstream.collector.entsoe.documents import ParsedDocument
 from gridstream.collector.outgoing import SeriesChange
-from gridstream.collector.upserts import Stretch, ensure_series_ids, upsert_stretches
+from gridstream.collector.store import lock_series
+from gridstream.collector.upserts import Stretch, upsert_stretches
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,14 +25,16 @@ async def write_documents(
 ) -> WriteSummary:
     """Upsert every stretch of every data document at once; unchanged points are not written."""
     units = {s.key: s.unit for d in documents for s in d.series}
-    ids = await ensure_series_ids(session, units)
+    # The lookup takes the series' write locks too: one round trip less per write.
+    locks = await lock_series(session, units)
+    ids = locks.ids
     # Document order: a slot given twice keeps its last value.
     stretches = [
         (series.key, Stretch(ids[series.key], stretch.resolution, stretch.points))
         for series in (s for d in documents for s in d.series)
         for stretch in series.stretches
     ]
-    outcomes = await upsert_stretches(session, [stretch for _, stretch in stretches])
+    outcomes = await upsert_stretches(session, [stretch for _, stretch in stretches], locks)
     changes = []
     for key, resolution in dict.fromkeys((k, s.resolution) for k, s in stretches):
         outcome = outcomes.get((ids[key], resolution))
