@@ -21,8 +21,8 @@ COMMAND = "cd /work/main && uv run --no-sync python -m bench.ingest"
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark, print each pass and update bench/RESULTS.md; 1 if a check or the target fails."""
     parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__)
-    parser.add_argument("--repeat", type=int, default=3, help="passes of COPY and month batches")
-    parser.add_argument("--day-repeat", type=int, default=2, help="passes of day batches")
+    parser.add_argument("--repeat", type=int, default=5, help="passes of COPY and month batches")
+    parser.add_argument("--day-repeat", type=int, default=5, help="passes of day batches")
     parser.add_argument(
         "--database-url", help=f"server to use (default: ${ENV_URL}, else an embedded one)"
     )

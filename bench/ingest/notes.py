@@ -70,9 +70,10 @@ machine, fsync on; client and server share the 2 cores, so client CPU is on the 
   check per point, is 4.7 ms for 960 points as a plain `INSERT ... SELECT` (`EXPLAIN ANALYZE`; the
   foreign-key trigger alone is about half of it). The upsert statement takes 5.5 ms: what it adds,
   reading the stored rows of each run's span and reporting what changed, is 0.8 ms.
-- Per transaction: SQLAlchemy's asyncpg pool pre-ping is three round trips (BEGIN, `;`, ROLLBACK),
-  then BEGIN, the series lookup that also takes the locks, the upsert and a durable COMMIT (one
-  WAL flush): about 2-3 ms, plus about 1.8 ms of client CPU (session, pool, driver encoding).
+- Per transaction: the runtime's one-round-trip check of a pooled connection on checkout (it
+  replaced SQLAlchemy's asyncpg pre-ping, which spends three: BEGIN, `;`, ROLLBACK), then BEGIN,
+  the series lookup that also takes the locks, the upsert and a durable COMMIT (one WAL flush):
+  about 2 ms, plus about 1.8 ms of client CPU (session, pool, driver encoding).
 - What changed for this figure: the locks come with the series lookup the write does anyway (one
   round trip less; the bench now times that lookup too); the upsert returns the input positions
   of inserted and changed points (two int4 arrays) instead of their timestamps and values, and
@@ -82,11 +83,10 @@ machine, fsync on; client and server share the 2 cores, so client CPU is on the 
   (lock statement plus upsert, without the lookup) took 11.0-11.6 ms and this write path,
   lookup included, 8.8-9.2 ms.
 - What is left is no longer per-statement overhead: the rows cost what `COPY`'s rows cost, and a
-  durable transaction with a pre-pinged connection costs a fixed few milliseconds, more when the
-  shared machine is busy (every round trip waits for both processes to be scheduled). A
-  one-round-trip pre-ping (`;` on checkout instead of BEGIN/`;`/ROLLBACK) saved 0.6 ms per day
-  transaction when tried (not applied: the engine is the runtime's); writes that hold several
-  days (a backfill chunk) pay the fixed cost once.
-- The day share moves by several points between runs on this shared machine: the four full runs
-  of this version made on 2026-12-01 before this one gave 52%, 54%, 55% and 59% by median (COPY
-  itself took 1.5 to 3.1 s). The 60% target is reached by some passes, not reliably by median."""
+  durable transaction costs a fixed few milliseconds, more when the shared machine is busy (every
+  round trip waits for both processes to be scheduled). Writes that hold several days (a
+  backfill chunk) pay the fixed cost once.
+- The day share moves by several points between passes and runs on this shared machine. The
+  runs of 2026-12-01 with this write path and the one-round-trip connection check gave 49% (two
+  day passes only), 58% and 64% by median (51%, 69% and 73% by best pass); with SQLAlchemy's
+  pre-ping they gave 52% to 59%. The 60% target is met by some runs, not by all: at the margin."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
@@ -68,7 +70,7 @@ def create_engine(
 ) -> AsyncEngine:
     """An asyncpg engine whose connections see ``schema`` first on their search_path.
 
-    ``pool_pre_ping`` tests each pooled connection before use, so the service recovers by
+    Each pooled connection is tested (one round trip) before use, so the service recovers by
     itself after a database restart; recycling bounds the life of idle server-side sessions.
     The server ends a session left idle inside a transaction for ``idle_in_transaction_timeout``
     seconds (0 disables), and its TCP keepalives find a vanished client host within
@@ -79,9 +81,11 @@ def create_engine(
     raw = url.get_secret_value() if isinstance(url, SecretStr) else url
     if raw.startswith(("postgresql://", "postgres://")):
         raw = "postgresql+asyncpg://" + raw.split("://", 1)[1]
-    return _create_async_engine(
+    engine = _create_async_engine(
         raw,
-        pool_pre_ping=True,
+        # Pooled connections are tested on checkout by `_ping_on_checkout` instead: one round
+        # trip, where SQLAlchemy's asyncpg pre-ping spends three (BEGIN, ping, ROLLBACK).
+        pool_pre_ping=False,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
@@ -101,6 +105,21 @@ def create_engine(
             },
         },
     )
+    event.listen(engine.sync_engine, "checkout", _ping_on_checkout)
+    return engine
+
+
+def _ping_on_checkout(dbapi_connection: Any, _record: object, _proxy: object) -> None:
+    """Test a connection as the pool hands it out; a dead one is replaced (pessimistic handling).
+
+    Raising DisconnectionError makes the pool discard the connection and check out another (a
+    fresh one after a database restart), so a restart costs no failed transaction. The ping is
+    a simple-protocol query: no prepared statement, no transaction.
+    """
+    try:
+        dbapi_connection.run_async(lambda driver: driver.execute("SELECT 1"))
+    except Exception as exc:
+        raise DisconnectionError(f"pooled connection is unusable ({type(exc).__name__})") from exc
 
 
 def session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
