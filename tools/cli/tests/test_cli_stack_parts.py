@@ -6,6 +6,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -90,6 +91,8 @@ def test_leftovers_of_a_crashed_run_are_stopped_when_still_the_same_program(
     argv = [sys.executable, "-c", "import time; time.sleep(600)", "leftover-of-a-test"]
     leftover = subprocess.Popen(argv, start_new_session=True)
     try:
+        # Popen returns before the child has exec'd: until then its command line is ours.
+        wait_for_exec(leftover.pid, argv)
         children = tmp_path / "children.json"
         reused = {"pid": os.getpid(), "argv": ["nats-server", "-js"]}
         write_state(children, {"nats": reused, "collector": {"pid": leftover.pid, "argv": argv}})
@@ -112,3 +115,12 @@ def test_the_admin_token_is_kept_private_and_a_short_one_is_replaced(tmp_path: P
     assert token.replace("-", "").replace("_", "").isalnum()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert local_token(path) == token
+
+
+def wait_for_exec(pid: int, argv: list[str], timeout: float = 10.0) -> None:
+    """Block until ``pid`` runs ``argv`` (its /proc command line shows it)."""
+    deadline = time.monotonic() + timeout
+    expected = [arg.encode() for arg in argv]
+    while Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:-1] != expected:
+        assert time.monotonic() < deadline, f"pid {pid} did not exec {argv}"
+        time.sleep(0.01)

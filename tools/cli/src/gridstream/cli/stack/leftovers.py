@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gridstream.cli.errors import CliError
+from gridstream.cli.stack.processes import is_zombie
 from gridstream.cli.stack.state import read_state, write_state
 
 _POLL_SECONDS = 0.1
@@ -30,10 +31,9 @@ def _running_as(pid: int, argv: Sequence[str]) -> bool:
     """True while ``pid`` runs ``argv`` (a zombie, a reused pid or another program: False)."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    if stat.rsplit(") ", 1)[-1][:1] == "Z":
+    if is_zombie(pid):
         return False
     return cmdline.split(b"\0")[:-1] == [arg.encode() for arg in argv]
 

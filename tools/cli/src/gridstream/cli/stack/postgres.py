@@ -3,15 +3,17 @@
 import importlib
 import os
 import subprocess
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gridstream.cli.errors import CliError
-from gridstream.cli.stack.processes import log_tail
+from gridstream.cli.stack.processes import is_zombie, log_tail
 
 POSTGRES_USER = "postgres"
+_STOP_GRACE = 30.0
 
 
 def _pgserver() -> Any:
@@ -41,17 +43,22 @@ class LocalPostgres:
         return f"postgresql://{POSTGRES_USER}@/{database}?host={self.socket_dir}"
 
     def alive(self) -> bool:
-        """True while the postmaster process exists."""
+        """True while the postmaster process exists (a zombie, already ended, counts as gone)."""
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:
             return False
         except PermissionError:
             return True
-        return True
+        return not is_zombie(self.pid)
 
     def stop(self) -> None:
-        """Fast shutdown (disconnects sessions, checkpoints); waits until the server is down."""
+        """Fast shutdown (disconnects sessions, checkpoints); waits until the server is down.
+
+        When pg_ctl reports a failure while the server is already on its way down (it may have
+        been signalled meanwhile), the server gets ``_STOP_GRACE`` seconds to finish; only a
+        server still running after that is an error, which quotes pg_ctl's own words.
+        """
         if not self.alive():
             return
         command = [str(self.bin_dir / "pg_ctl"), "-D", str(self.pgdata), "-w", "-m", "fast", "stop"]
@@ -59,14 +66,18 @@ class LocalPostgres:
             subprocess.run(
                 command,
                 check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
                 user=self.system_user,
                 timeout=60,
             )
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            deadline = time.monotonic() + _STOP_GRACE
+            while self.alive() and time.monotonic() < deadline:
+                time.sleep(0.2)
             if self.alive():
-                raise
+                said = " ".join(str(exc.stderr or exc.stdout or "").split())[-300:]
+                raise CliError(f"PostgreSQL in {self.pgdata} did not stop: pg_ctl: {said}") from exc
 
 
 def start_postgres(pgdata: Path) -> LocalPostgres:

@@ -134,3 +134,12 @@ class Child:
     def tail(self) -> str:
         """The last lines of this child's log."""
         return log_tail(self.log_path)
+
+
+def is_zombie(pid: int) -> bool:
+    """True when ``pid`` has ended but was not reaped yet (Linux /proc; elsewhere False)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(") ", 1)[-1][:1] == "Z"
