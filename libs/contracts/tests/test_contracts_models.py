@@ -5,6 +5,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
+from pydantic import ValidationError
 
 import gridstream.contracts as contracts
 from gridstream.contracts import (
@@ -21,9 +22,11 @@ from gridstream.contracts import (
     DataType,
     GapClosed,
     GapDetected,
+    GapScanCompleted,
     GapScanRequested,
     Message,
     QualityAssessed,
+    ReportPublished,
     ReportRequested,
     Resolution,
     ScheduleFired,
@@ -104,6 +107,14 @@ EXAMPLES: list[Message] = [
     ThresholdBreached(**THRESHOLD),
     ThresholdRecovered(**THRESHOLD),
     AlertNotified(group_key="g", receiver="ops", channel="email", status="firing", alerts=2),
+    GapScanCompleted(series_scanned=12, gaps_found=2, slots_missing=96, backfills_requested=1),
+    ReportPublished(
+        kind="quality",
+        period="daily",
+        window=WINDOW,
+        location="http://127.0.0.1:8085/v1/reports/quality/daily/2024-03-01",
+        formats=["json", "markdown"],
+    ),
     ScheduleFired(
         schedule="latest_load",
         fire_time=T0,
@@ -152,6 +163,28 @@ def test_unknown_fields_are_ignored() -> None:
     data = CollectionRequested(**FAMILY).model_dump(mode="json")
     data["added_in_a_later_version"] = 1
     assert CollectionRequested.model_validate(data).area == "NL"
+
+
+def test_the_chain_closing_events_have_their_documented_subjects() -> None:
+    scan = GapScanCompleted(series_scanned=0, gaps_found=0)
+    assert scan.subject() == "gridstream.evt.gapscan.completed"
+    assert (scan.slots_missing, scan.backfills_requested, scan.collections_requested) == (0, 0, 0)
+    report = ReportPublished(kind="monitor", period="weekly", window=WINDOW, location="x")
+    assert report.subject() == "gridstream.evt.report.published.monitor"
+    assert report.formats == ["json"]
+    assert model_for_subject("gridstream.evt.report.published.quality") is ReportPublished
+    assert model_for_subject("gridstream.evt.gapscan.completed") is GapScanCompleted
+
+
+def test_the_chain_closing_events_reject_bad_values() -> None:
+    with pytest.raises(ValidationError, match="gaps_found"):
+        GapScanCompleted(series_scanned=1, gaps_found=-1)
+    with pytest.raises(ValidationError, match="kind"):
+        ReportPublished(kind="quality report", period="daily", window=WINDOW, location="x")
+    with pytest.raises(ValidationError, match="location"):
+        ReportPublished(kind="quality", period="daily", window=WINDOW, location="")
+    with pytest.raises(ValidationError, match="period"):
+        ReportPublished(kind="quality", period="hourly", window=WINDOW, location="x")
 
 
 def test_schema_export_covers_every_model(tmp_path: Path) -> None:

@@ -102,9 +102,10 @@ async def test_creates_schema_outbox_and_version_table(engine: AsyncEngine) -> N
         "outbox",
         "outbox_relay",
         "inbox",
+        "leases",
         RUNTIME_VERSION_TABLE,
     }
-    assert await _versions(engine, RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0003"]
+    assert await _versions(engine, RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0004"]
     assert not await _tables(engine, "public")
 
 
@@ -120,7 +121,7 @@ async def test_running_twice_is_a_no_op(engine: AsyncEngine) -> None:
 
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM outbox"))).scalar_one() == 1
-    assert await _versions(engine, RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0003"]
+    assert await _versions(engine, RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0004"]
 
 
 async def test_concurrent_runs_both_succeed(database_url: str) -> None:
@@ -131,9 +132,10 @@ async def test_concurrent_runs_both_succeed(database_url: str) -> None:
             "outbox",
             "outbox_relay",
             "inbox",
+            "leases",
             RUNTIME_VERSION_TABLE,
         }
-        assert await _versions(engines[0], RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0003"]
+        assert await _versions(engines[0], RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0004"]
     finally:
         for engine in engines:
             await engine.dispose()

@@ -65,6 +65,7 @@ class Up:
         args = ["up", "--data-dir", str(self.data_dir)]
         args += ["--nats-port", str(self.ports["nats"]), "--sim-port", str(self.ports["sim"])]
         args += ["--collector-port", str(self.ports["collector"])]
+        args += ["--scheduler-port", str(self.ports["scheduler"])]
         with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -143,7 +144,12 @@ def _environ_of(pid: int) -> dict[str, str]:
 
 
 def _ports() -> dict[str, int]:
-    return {"nats": free_port(), "sim": free_port(), "collector": free_port()}
+    return {
+        "nats": free_port(),
+        "sim": free_port(),
+        "collector": free_port(),
+        "scheduler": free_port(),
+    }
 
 
 async def _series(base_url: str) -> list[tuple[str, str]]:
@@ -184,14 +190,14 @@ async def test_up_runs_the_stack_stops_on_ctrl_c_and_keeps_data(
     stacks.append(first)
     await first.start()
     state = await first.wait_ready()
-    assert set(state["pids"]) == {"nats", "postgres", "entsoe-sim", "collector"}
+    assert set(state["pids"]) == {"nats", "postgres", "entsoe-sim", "collector", "scheduler"}
     banner = first.output()[0]
     token = _admin_token(data_dir)
     assert f"admin token      {token}" in banner
     assert _environ_of(state["pids"]["collector"])["GRIDSTREAM_ADMIN_TOKEN"] == token
     assert first.nats_url in banner
     assert first.collector_url in banner
-    assert "still to come (not in this build yet): scheduler, monitor, alerter, quality" in banner
+    assert "still to come (not in this build yet): monitor, alerter, quality" in banner
 
     second = Up(data_dir, _ports(), "second")
     stacks.append(second)
@@ -261,7 +267,7 @@ async def test_after_kill_9_of_up_its_children_end_and_the_next_up_starts(
     await first.start()
     state = await first.wait_ready()
     children = {name: pid for name, pid in state["pids"].items() if name != "postgres"}
-    assert set(children) == {"nats", "entsoe-sim", "collector"}
+    assert set(children) == {"nats", "entsoe-sim", "collector", "scheduler"}
     assert first.process is not None
     first.process.kill()
     assert await first.wait_exit() == -signal.SIGKILL

@@ -46,6 +46,7 @@ from gridstream.contracts.events import (
     ThresholdBreached,
     ThresholdRecovered,
 )
+from gridstream.contracts.job_events import GapScanCompleted, ReportPublished
 from gridstream.contracts.registry import MODELS, model_for_subject
 from gridstream.contracts.resolution import Resolution, add_months
 from gridstream.contracts.series import SeriesKey
@@ -107,6 +108,7 @@ __all__ = [
     "ErrorKind",
     "GapClosed",
     "GapDetected",
+    "GapScanCompleted",
     "GapScanRequested",
     "Horizon",
     "InvalidSubjectError",
@@ -114,6 +116,7 @@ __all__ = [
     "ParsedSubject",
     "Point",
     "QualityAssessed",
+    "ReportPublished",
     "ReportRequested",
     "Resolution",
     "Retention",

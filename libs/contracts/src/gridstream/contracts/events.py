@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 from gridstream.contracts.areas import AreaCode
 from gridstream.contracts.datatypes import DataType
 from gridstream.contracts.envelope import Message
+from gridstream.contracts.job_events import GapScanCompleted, ReportPublished
 from gridstream.contracts.resolution import Resolution
 from gridstream.contracts.series import SeriesKey
 from gridstream.contracts.subjects import EVT_PREFIX, SubjectToken, subject
@@ -302,4 +303,6 @@ EVENTS: tuple[type[Message], ...] = (
     ScheduleFired,
     CommandRejected,
     ServiceHeartbeat,
+    GapScanCompleted,
+    ReportPublished,
 )

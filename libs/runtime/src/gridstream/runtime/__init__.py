@@ -21,6 +21,10 @@ from gridstream.runtime.inbox import (
     mark_processed,
     purge_inbox,
 )
+from gridstream.runtime.lease import LeaseHolder, acquire_or_renew
+from gridstream.runtime.lease import holder as lease_holder
+from gridstream.runtime.lease import holds as holds_lease
+from gridstream.runtime.lease import release as release_lease
 from gridstream.runtime.logs import configure_logging
 from gridstream.runtime.migrations import migrate_database, run_migrations, target_schema
 from gridstream.runtime.outbox import add_all_to_outbox, add_to_outbox, notify_after_commit
@@ -47,6 +51,7 @@ __all__ = [
     "Heartbeat",
     "HistoryStart",
     "InboxPurger",
+    "LeaseHolder",
     "Lookback",
     "OutboxRelay",
     "PermanentError",
@@ -57,6 +62,7 @@ __all__ = [
     "StartupError",
     "Telemetry",
     "TransientError",
+    "acquire_or_renew",
     "add_all_to_outbox",
     "add_to_outbox",
     "admin_only",
@@ -71,7 +77,9 @@ __all__ = [
     "durable_subscriber",
     "ensure_streams",
     "fixed_env",
+    "holds_lease",
     "instance_id",
+    "lease_holder",
     "load_settings",
     "mark_processed",
     "migrate_database",
@@ -80,6 +88,7 @@ __all__ = [
     "publish",
     "publish_raw",
     "purge_inbox",
+    "release_lease",
     "run_migrations",
     "session_maker",
     "settings_or_exit",

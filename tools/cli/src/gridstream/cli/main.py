@@ -9,6 +9,7 @@ from gridstream.cli import (
     contracts_cmd,
     migrate_cmd,
     read_cmd,
+    schedules_cmd,
     tail_cmd,
     up_cmd,
 )
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands_cmd.register(subparsers)
     tail_cmd.register(subparsers)
     read_cmd.register(subparsers)
+    schedules_cmd.register(subparsers)
     migrate_cmd.register(subparsers)
     contracts_cmd.register(subparsers)
     entsoe_cli.register(subparsers)

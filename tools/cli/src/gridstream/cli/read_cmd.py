@@ -2,12 +2,16 @@
 
 import argparse
 import csv
-import sys
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from gridstream.cli.errors import CliError
-from gridstream.cli.service_api import ServiceClient, url_variable
+from gridstream.cli.service_api import (
+    ServiceClient,
+    ServiceCommand,
+    service_command,
+    url_variable,
+)
 
 _COLLECTOR = "collector"
 
@@ -43,19 +47,8 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     latest.set_defaults(handler=_runner(_latest))
 
 
-def _runner(
-    command: Callable[[ServiceClient, argparse.Namespace, TextIO], None],
-) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            with ServiceClient(_COLLECTOR) as client:
-                command(client, args, sys.stdout)
-        except CliError as exc:
-            print(f"gridstream {args.command}: {exc}", file=sys.stderr)
-            return exc.exit_code
-        return 0
-
-    return run
+def _runner(command: ServiceCommand) -> Callable[[argparse.Namespace], int]:
+    return service_command(_COLLECTOR, command)
 
 
 def _family_params(area: str | None, data_type: str | None) -> dict[str, str]:

@@ -5,11 +5,13 @@ A service is found at GRIDSTREAM_<SERVICE>_URL, else where the running `gridstre
 (GRIDSTREAM_ADMIN_TOKEN, else the one `up` generated in its data directory) as a Bearer header.
 """
 
+import argparse
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 
 import httpx
 from pydantic import SecretStr
@@ -107,6 +109,17 @@ class ServiceClient:
 
     def post(self, path: str, body: Any = None) -> Any:
         """POST ``body`` as JSON with the admin token; the decoded JSON answer (None if empty)."""
+        return self._write("POST", path, body)
+
+    def put(self, path: str, body: Any) -> Any:
+        """PUT ``body`` as JSON with the admin token; the decoded JSON answer (None if empty)."""
+        return self._write("PUT", path, body)
+
+    def delete(self, path: str) -> Any:
+        """DELETE ``path`` with the admin token; the decoded JSON answer (None if empty)."""
+        return self._write("DELETE", path, None)
+
+    def _write(self, method: str, path: str, body: Any) -> Any:
         token = admin_token(self._environ)
         if token is None:
             raise CliError(
@@ -114,7 +127,7 @@ class ServiceClient:
                 "generates one in its data directory"
             )
         headers = {"Authorization": f"Bearer {token.get_secret_value()}"}
-        response = self._send("POST", path, json=body, headers=headers)
+        response = self._send(method, path, json=body, headers=headers)
         return response.json() if response.content else None
 
     def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
@@ -158,3 +171,22 @@ def _message(response: httpx.Response) -> str:
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         return str(body["error"])
     return response.text.strip()[:_BODY_CHARS] or "(no message)"
+
+
+ServiceCommand = Callable[["ServiceClient", argparse.Namespace, TextIO], None]
+
+
+def service_command(service: str, command: ServiceCommand) -> Callable[[argparse.Namespace], int]:
+    """An argparse handler running ``command`` with a client of ``service``; errors to stderr."""
+
+    def run(args: argparse.Namespace) -> int:
+        name = " ".join(filter(None, (args.command, getattr(args, "action", None))))
+        try:
+            with ServiceClient(service) as client:
+                command(client, args, sys.stdout)
+        except CliError as exc:
+            print(f"gridstream {name}: {exc}", file=sys.stderr)
+            return exc.exit_code
+        return 0
+
+    return run

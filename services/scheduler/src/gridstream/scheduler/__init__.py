@@ -1,0 +1,1 @@
+"""gridstream scheduler: persistent schedules, one firing replica, catch-up and fire history."""

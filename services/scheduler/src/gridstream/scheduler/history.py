@@ -1,0 +1,153 @@
+"""Repository of the fire history: record fires, find the open one, outcomes, lost, retention."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gridstream.contracts import Message
+from gridstream.scheduler.store import fire_json
+from gridstream.scheduler.tables import fires
+
+
+async def record_fire(
+    session: AsyncSession,
+    schedule: str,
+    fire_time: datetime,
+    status: str,
+    *,
+    now: datetime,
+    command: Message | None = None,
+    manual: bool = False,
+) -> bool:
+    """Insert one fire; False when this (schedule, fire time) was recorded before."""
+    values: dict[str, Any] = {
+        "schedule": schedule,
+        "fire_time": fire_time,
+        "status": status,
+        "recorded_at": now,
+        "manual": manual,
+    }
+    if command is not None:
+        values |= {"command_id": command.event_id, "command_subject": command.subject()}
+        if status == "published":
+            values["published_at"] = now
+    statement = (
+        pg_insert(fires).values(**values).on_conflict_do_nothing().returning(fires.c.schedule)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def open_state(session: AsyncSession, schedule: str) -> tuple[bool, datetime | None]:
+    """(a published fire still waits for its outcome, the buffered fire's time if any)."""
+    published = select(exists().where(fires.c.schedule == schedule, fires.c.status == "published"))
+    is_open = bool((await session.execute(published)).scalar_one())
+    buffered = select(fires.c.fire_time).where(
+        fires.c.schedule == schedule, fires.c.status == "buffered"
+    )
+    return is_open, (await session.execute(buffered.limit(1))).scalar_one_or_none()
+
+
+async def publish_buffered(
+    session: AsyncSession, schedule: str, fire_time: datetime, command: Message, now: datetime
+) -> bool:
+    """Turn a buffered fire into a published one; False when another did it first."""
+    statement = (
+        update(fires)
+        .where(
+            fires.c.schedule == schedule,
+            fires.c.fire_time == fire_time,
+            fires.c.status == "buffered",
+        )
+        .values(
+            status="published",
+            published_at=now,
+            command_id=command.event_id,
+            command_subject=command.subject(),
+        )
+        .returning(fires.c.schedule)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def fire_of_command(session: AsyncSession, command_id: UUID) -> Row[Any] | None:
+    """The fire that published command ``command_id``, locked until the transaction ends."""
+    statement = select(fires).where(fires.c.command_id == command_id).with_for_update()
+    return (await session.execute(statement)).first()
+
+
+async def finish(session: AsyncSession, row: Row[Any], values: dict[str, Any]) -> None:
+    """Write an outcome (or progress) onto one fire."""
+    await session.execute(
+        update(fires)
+        .where(fires.c.schedule == row.schedule, fires.c.fire_time == row.fire_time)
+        .values(**values)
+    )
+
+
+async def mark_lost(session: AsyncSession, published_before: datetime, now: datetime) -> int:
+    """Record fires published before ``published_before`` that still have no outcome as lost."""
+    statement = (
+        update(fires)
+        .where(fires.c.status == "published", fires.c.published_at < published_before)
+        .values(status="lost", finished_at=now, error="no outcome within the outcome timeout")
+    )
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge(session: AsyncSession, before: datetime) -> int:
+    """Delete finished fires recorded before ``before`` (history retention)."""
+    statement = delete(fires).where(
+        fires.c.recorded_at < before, fires.c.status.not_in(("published", "buffered"))
+    )
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def fires_of(session: AsyncSession, schedule: str, limit: int) -> list[dict[str, Any]]:
+    """The latest ``limit`` fires of a schedule with their outcomes, newest first."""
+    statement = (
+        select(fires)
+        .where(fires.c.schedule == schedule)
+        .order_by(fires.c.fire_time.desc())
+        .limit(limit)
+    )
+    return [fire_json(row) for row in await session.execute(statement)]
+
+
+async def ready_buffered(session: AsyncSession) -> list[tuple[str, datetime]]:
+    """Buffered fires whose schedule has no published fire waiting for an outcome any more."""
+    waiting = fires.alias("waiting")
+    still_open = exists().where(
+        waiting.c.schedule == fires.c.schedule, waiting.c.status == "published"
+    )
+    statement = select(fires.c.schedule, fires.c.fire_time).where(
+        fires.c.status == "buffered", ~still_open
+    )
+    return [(row.schedule, row.fire_time) for row in await session.execute(statement)]
+
+
+async def fail(
+    session: AsyncSession, schedule: str, fire_time: datetime, now: datetime, error: str
+) -> None:
+    """Record a fire that could not publish its command."""
+    await session.execute(
+        update(fires)
+        .where(fires.c.schedule == schedule, fires.c.fire_time == fire_time)
+        .values(status="failed", finished_at=now, error=error[:1000])
+    )
+
+
+async def fires_at(
+    session: AsyncSession, schedule: str, fire_time: datetime
+) -> list[dict[str, Any]]:
+    """The fire of a schedule at one time (a list of zero or one)."""
+    statement = select(fires).where(fires.c.schedule == schedule, fires.c.fire_time == fire_time)
+    return [fire_json(row) for row in await session.execute(statement)]

@@ -1,0 +1,51 @@
+"""The scheduler's tables (migration 0001_scheduler_initial), reached through the search_path."""
+
+from sqlalchemy import (
+    TIMESTAMP,
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+_TZ = TIMESTAMP(timezone=True)
+metadata = MetaData()
+
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("spec", JSONB, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("paused", Boolean, nullable=False),
+    Column("next_fire", _TZ),
+    Column("last_fire", _TZ),
+    Column("created_at", _TZ),
+    Column("updated_at", _TZ),
+)
+
+fires = Table(
+    "fires",
+    metadata,
+    Column("schedule", Text, primary_key=True),
+    Column("fire_time", _TZ, primary_key=True),
+    Column("status", Text, nullable=False),
+    Column("command_id", UUID(as_uuid=True)),
+    Column("command_subject", Text),
+    Column("manual", Boolean, nullable=False, default=False),
+    Column("recorded_at", _TZ, nullable=False),
+    Column("published_at", _TZ),
+    Column("finished_at", _TZ),
+    Column("duration_seconds", Float),
+    Column("points", Integer),
+    Column("error", Text),
+    Column("jobs_total", Integer),
+    Column("jobs_done", Integer, nullable=False, default=0),
+)
+
+OPEN = ("published", "buffered")
+"""Fire statuses still waiting for something (an outcome, or their turn to publish)."""

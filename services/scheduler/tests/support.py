@@ -1,0 +1,107 @@
+"""Helpers shared by the scheduler's integration tests: a controllable clock, message logs, SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from nats.aio.msg import Msg
+from sqlalchemy import text
+
+from gridstream.contracts import Message, model_for_subject
+from gridstream.runtime import create_engine
+from gridstream.testing import wait_until
+
+ADMIN_TOKEN = "scheduler-admin-token-7c1d"
+SCHEMA = "scheduler"
+T0 = datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
+"""Where the controllable clock starts: a whole minute, so `every: 60` fires fall on it."""
+
+
+class Clock:
+    """The scheduler's application clock in tests: it moves only when told to."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> datetime:
+        """Move the clock on; the new time."""
+        self.now += timedelta(seconds=seconds)
+        return self.now
+
+
+@dataclass
+class MessageLog:
+    """Every message on a subject filter since the log started, decoded."""
+
+    messages: list[Message] = field(default_factory=list)
+
+    async def on_message(self, msg: Msg) -> None:
+        """Decode and keep one message."""
+        self.messages.append(model_for_subject(msg.subject).model_validate_json(msg.data))
+
+    def of(self, kind: type[Message], **match: Any) -> list[Any]:
+        """Messages of one model whose fields equal ``match``."""
+        return [
+            m
+            for m in self.messages
+            if isinstance(m, kind) and all(getattr(m, k) == v for k, v in match.items())
+        ]
+
+    async def wait_for(
+        self, kind: type[Message], count: int = 1, within: float = 30.0, **match: Any
+    ) -> list[Any]:
+        """Wait until at least ``count`` matching messages arrived; all of them."""
+        await wait_until(
+            lambda: len(self.of(kind, **match)) >= count,
+            timeout=within,
+            description=f"{count} x {kind.__name__} {match}",
+        )
+        return self.of(kind, **match)
+
+
+async def rows(database_url: str, sql: str, **params: Any) -> list[dict[str, Any]]:
+    """Rows of a query in the scheduler's schema, as dicts."""
+    engine = create_engine(database_url, SCHEMA)
+    try:
+        async with engine.connect() as conn:
+            result = await conn.execute(text(sql), params)
+            return [dict(row._mapping) for row in result]
+    finally:
+        await engine.dispose()
+
+
+async def fires(database_url: str, schedule: str) -> list[tuple[datetime, str]]:
+    """(fire time, status) of a schedule's fires, oldest first."""
+    found = await rows(
+        database_url,
+        "SELECT fire_time, status FROM fires WHERE schedule = :s ORDER BY fire_time",
+        s=schedule,
+    )
+    return [(row["fire_time"], row["status"]) for row in found]
+
+
+def admin(base_url: str) -> httpx.AsyncClient:
+    """An HTTP client of a scheduler's API with the admin token."""
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    return httpx.AsyncClient(base_url=base_url, headers=headers, timeout=10.0)
+
+
+def every(name: str, seconds: int, **fields: Any) -> dict[str, Any]:
+    """An interval schedule collecting NL actual load (its window relative to the fire time)."""
+    return {
+        "name": name,
+        "every": seconds,
+        "command_type": "CollectionRequested",
+        "command": {
+            "area": "NL",
+            "data_type": "actual_load",
+            "window": {"relative": {"last": "PT1H"}},
+        },
+        **fields,
+    }
