@@ -21,6 +21,7 @@ from gridstream.runtime.inbox import (
     mark_processed,
     purge_inbox,
 )
+from gridstream.runtime.kit import ServiceKit
 from gridstream.runtime.lease import LeaseHolder, acquire_or_renew
 from gridstream.runtime.lease import holder as lease_holder
 from gridstream.runtime.lease import holds as holds_lease
@@ -57,6 +58,7 @@ __all__ = [
     "PermanentError",
     "PublishFailedError",
     "SeriesOfInterest",
+    "ServiceKit",
     "ServiceRunner",
     "ServiceSettings",
     "StartupError",

@@ -1,14 +1,10 @@
-"""Composition root: settings -> engine, broker, ENTSO-E client, relay, worker -> handlers and APIs."""
+"""Composition root: settings -> the runtime kit, ENTSO-E client, backfill worker -> handlers and APIs."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
 import httpx
-from faststream import FastStream
-from faststream.specification import AsyncAPI
-from prometheus_client import CollectorRegistry
 
 from gridstream.collector.api import build_routes
 from gridstream.collector.backfill import BackfillDeps
@@ -21,25 +17,7 @@ from gridstream.collector.rpc import register_rpc
 from gridstream.collector.settings import CollectorSettings
 from gridstream.collector.worker import BackfillWorker
 from gridstream.contracts import utcnow
-from gridstream.runtime import (
-    Heartbeat,
-    InboxPurger,
-    OutboxRelay,
-    ServiceRunner,
-    build_broker,
-    build_health_app,
-    create_engine,
-    database_check,
-    ensure_streams,
-    instance_id,
-    nats_check,
-    notify_after_commit,
-    publish,
-    publish_raw,
-    run_migrations,
-    session_maker,
-    setup_telemetry,
-)
+from gridstream.runtime import OutboxRelay, ServiceKit, ServiceRunner, instance_id
 
 VERSION = "0.1.0"
 MIGRATIONS = "gridstream.collector.migrations.versions"
@@ -56,42 +34,18 @@ class Collector:
     relay: OutboxRelay
 
 
-def build_collector(
-    settings: CollectorSettings,
-    *,
-    clock: Callable[[], datetime] = utcnow,
-    entsoe_transport: httpx.AsyncBaseTransport | None = None,
-) -> Collector:
-    """Wire one collector process from its settings; nothing connects until it is started."""
-    service = settings.service_name
-    telemetry = setup_telemetry(service, version=VERSION)
-    registry = CollectorRegistry()
-    engine = create_engine(
-        settings.database_url,
-        settings.service_schema,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
-        idle_in_transaction_timeout=settings.database_idle_transaction_timeout,
-    )
-    sessions = session_maker(engine)
-    broker = build_broker(
-        nats_url=settings.nats_url,
-        service=service,
-        max_deliver=settings.max_deliver,
-        retry_base_delay=settings.retry_base_delay,
-        retry_max_delay=settings.retry_max_delay,
-        tracer_provider=telemetry.tracer_provider,
-        meter_provider=telemetry.meter_provider,
-        prometheus_registry=registry,
-    )
+def build_client(
+    settings: CollectorSettings, kit: ServiceKit, transport: httpx.AsyncBaseTransport | None
+) -> EntsoeClient:
+    """The ENTSO-E client, paced by the rate limit every replica shares in the database."""
     token = settings.entsoe_api_token
     limiter = PostgresRateLimiter(
-        engine,
+        kit.engine,
         bucket_name(token.get_secret_value()),
         settings.entsoe_rate_per_second,
         settings.entsoe_burst,
     )
-    client = EntsoeClient(
+    return EntsoeClient(
         settings.entsoe_api_url,
         token,
         rate_limiter=limiter,
@@ -100,24 +54,22 @@ def build_collector(
         backoff_base=settings.entsoe_backoff_base,
         backoff_cap=settings.entsoe_backoff_cap,
         max_retry_after=settings.entsoe_max_retry_after,
-        transport=entsoe_transport,
+        transport=transport,
     )
-    relay = OutboxRelay(
-        sessions,
-        partial(publish_raw, broker),
-        poll_interval=settings.outbox_poll_interval,
-        batch_size=settings.outbox_batch_size,
-        retry_base_delay=settings.retry_base_delay,
-        retry_max_delay=settings.retry_max_delay,
-        retention=settings.outbox_retention,
-        max_attempts=settings.outbox_max_attempts,
-        lease=settings.outbox_lease,
-        registry=registry,
-    )
-    notify_after_commit(sessions, relay.notify)
+
+
+def build_collector(
+    settings: CollectorSettings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    entsoe_transport: httpx.AsyncBaseTransport | None = None,
+) -> Collector:
+    """Wire one collector process from its settings; nothing connects until it is started."""
+    kit = ServiceKit.build(settings, VERSION)
+    client = build_client(settings, kit, entsoe_transport)
     owner = instance_id()
     backfill = BackfillDeps(
-        sessions=sessions,
+        sessions=kit.sessions,
         fetcher=client,
         clock=clock,
         owner=owner,
@@ -128,60 +80,26 @@ def build_collector(
     worker = BackfillWorker(backfill, settings.backfill_poll_interval)
     policy = PlanningPolicy(settings.revision_lookback, settings.initial_lookback)
     register_handlers(
-        broker,
+        kit.broker,
         HandlerDeps(
-            collect=CollectDeps(sessions, client, clock, policy),
+            collect=CollectDeps(kit.sessions, client, clock, policy),
             backfill=backfill,
-            service=service,
+            service=settings.service_name,
             max_deliver=settings.max_deliver,
             ack_wait=settings.command_ack_wait,
             batch_size=settings.command_batch_size,
             wake_backfill=worker.wake,
         ),
     )
-    register_rpc(broker, sessions, queue=service)
-
-    async def prepare() -> None:
-        await run_migrations(engine, settings.service_schema, MIGRATIONS)
-
-    async def streams() -> None:
-        await ensure_streams(broker.connection.jetstream())
-
-    app = FastStream(
-        broker,
-        on_startup=[prepare],
-        after_startup=[streams],
-        specification=AsyncAPI(title="gridstream collector", version=VERSION),
-    )
-    heartbeat = Heartbeat(
-        service,
-        partial(publish, broker),
-        interval=settings.heartbeat_interval,
-        version=VERSION,
-        instance=owner,
-        clock=clock,
-    )
-    asgi = build_health_app(
-        {"nats": nats_check(lambda: broker.connection), "database": database_check(engine)},
-        registry,
-        extra_routes=build_routes(sessions, clock),
-    )
+    register_rpc(kit.broker, kit.sessions, queue=settings.service_name)
 
     async def close_client() -> None:
         await client.aclose()
 
-    async def dispose() -> None:
-        await engine.dispose()
-
-    async def shutdown_telemetry() -> None:
-        telemetry.shutdown()
-
-    runner = ServiceRunner(
-        app,
-        asgi,
-        host=settings.http_host,
-        port=settings.http_port,
-        background=[relay, heartbeat, worker, InboxPurger(sessions, settings.inbox_retention)],
-        on_stop=[close_client, dispose, shutdown_telemetry],
+    runner = kit.runner(
+        kit.faststream_app(MIGRATIONS),
+        kit.health_app(build_routes(kit.sessions, clock)),
+        background=[kit.heartbeat(owner, clock), worker],
+        on_stop=[close_client],
     )
-    return Collector(settings=settings, runner=runner, client=client, worker=worker, relay=relay)
+    return Collector(settings, runner, client, worker, kit.relay)
