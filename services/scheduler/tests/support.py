@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from sqlalchemy import text
 
-from gridstream.contracts import Message, model_for_subject
+from gridstream.contracts import Message, model_for_subject, stream_for_subject
 from gridstream.runtime import create_engine
 from gridstream.testing import wait_until
 
@@ -66,10 +67,10 @@ class MessageLog:
 
 
 async def rows(database_url: str, sql: str, **params: Any) -> list[dict[str, Any]]:
-    """Rows of a query in the scheduler's schema, as dicts."""
+    """Rows of a statement in the scheduler's schema, as dicts (committed: it may write)."""
     engine = create_engine(database_url, SCHEMA)
     try:
-        async with engine.connect() as conn:
+        async with engine.begin() as conn:
             result = await conn.execute(text(sql), params)
             return [dict(row._mapping) for row in result]
     finally:
@@ -84,6 +85,26 @@ async def fires(database_url: str, schedule: str) -> list[tuple[datetime, str]]:
         s=schedule,
     )
     return [(row["fire_time"], row["status"]) for row in found]
+
+
+async def wait_statuses(database_url: str, schedule: str, expected: list[str]) -> None:
+    """Wait until a schedule's fires, oldest first, have the ``expected`` statuses."""
+
+    async def reached() -> bool:
+        return [status for _, status in await fires(database_url, schedule)] == expected
+
+    await wait_until(reached, timeout=30, description=f"{schedule} fires {expected}")
+
+
+async def publish_event(client: Client, event: Message) -> None:
+    """Publish an event as a service would: to its stream, deduplicated by its id."""
+    subject = event.subject()
+    await client.jetstream().publish(
+        subject,
+        event.model_dump_json().encode(),
+        stream=stream_for_subject(subject).name,
+        headers={"Nats-Msg-Id": str(event.event_id)},
+    )
 
 
 def admin(base_url: str) -> httpx.AsyncClient:

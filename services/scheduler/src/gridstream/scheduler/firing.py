@@ -44,6 +44,8 @@ class FiringDeps:
     max_idle: float
     outcome_timeout: timedelta
     history_retention: timedelta
+    untracked: frozenset[str] = frozenset()
+    """Command types whose outcome event nobody publishes yet: their fires are never open."""
 
 
 class FiringLoop(BackgroundTask):
@@ -93,7 +95,7 @@ class FiringLoop(BackgroundTask):
         now = self.deps.clock()
         async with self.deps.sessions() as session:
             schedules = await store.all_schedules(session)
-            ready = await history.ready_buffered(session)
+            ready = await history.ready_buffered(session, self.deps.untracked)
         soonest = now + timedelta(days=1)
         for schedule in schedules:
             if not schedule.active or schedule.next_fire is None:
@@ -119,7 +121,7 @@ class FiringLoop(BackgroundTask):
             due = plan(spec, schedule.last_fire, schedule.next_fire, now)
             for fire_time in due.missed:
                 await history.record_fire(session, name, fire_time, "missed", now=now)
-            is_open, buffered = await history.open_state(session, name)
+            is_open, buffered = await history.open_state(session, name, self.deps.untracked)
             for fire_time in due.fire:
                 decision = overlap(spec.overlap, is_open, buffered is not None)
                 if decision == "fire":
@@ -144,12 +146,13 @@ class FiringLoop(BackgroundTask):
 
     async def _housekeeping(self, now: datetime) -> None:
         async with self.deps.sessions() as session, session.begin():
-            lost = await history.mark_lost(session, now - self.deps.outcome_timeout, now)
+            timeout, untracked = self.deps.outcome_timeout, self.deps.untracked
+            lost = await history.mark_lost(session, now - timeout, now, untracked)
             if lost:
                 logger.warning("%d fire(s) had no outcome in time: recorded lost", lost)
                 self.wake()  # a skipped or buffered schedule may fire again
             if self._purged_at is None or now - self._purged_at >= PURGE_EVERY:
-                await history.purge(session, now - self.deps.history_retention)
+                await history.purge(session, self.deps.history_retention)
                 self._purged_at = now
 
     async def _check_lease(self, session: AsyncSession) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from faststream.nats import NatsBroker
+from faststream.nats.annotations import NatsMessage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gridstream.contracts import (
@@ -86,7 +87,8 @@ def _subscribe(broker: NatsBroker, deps: OutcomeDeps, title: str, model: type[Me
     subject = FINAL_SUBJECTS[title]
     consumer = f"{deps.service}-{title}"
 
-    async def on_event(body: bytes) -> None:
-        await record_outcome(deps, consumer, model.model_validate_json(body))
+    # The raw message, decoded here: one closure serves every model (an annotation could not).
+    async def on_event(msg: NatsMessage) -> None:
+        await record_outcome(deps, consumer, model.model_validate_json(msg.body))
 
     durable_subscriber(broker, subject, service=deps.service, title=title)(on_event)

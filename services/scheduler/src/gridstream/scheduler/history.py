@@ -1,12 +1,30 @@
-"""Repository of the fire history: record fires, find the open one, outcomes, lost, retention."""
+"""Repository of the fire history: record fires, find the open one, outcomes, lost, retention.
+
+``untracked`` names the command types whose outcome event nobody publishes yet: their published
+fires stay ``published`` but count as finished (they do not hold back their schedule's next fire
+and are never marked lost).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Interval,
+    and_,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +53,7 @@ async def record_fire(
         "manual": manual,
     }
     if command is not None:
-        values |= {"command_id": command.event_id, "command_subject": command.subject()}
+        values |= _command_values(command)
         if status == "published":
             values["published_at"] = now
     statement = (
@@ -44,9 +62,25 @@ async def record_fire(
     return (await session.execute(statement)).first() is not None
 
 
-async def open_state(session: AsyncSession, schedule: str) -> tuple[bool, datetime | None]:
+def _command_values(command: Message) -> dict[str, Any]:
+    return {
+        "command_id": command.event_id,
+        "command_subject": command.subject(),
+        "command_type": type(command).__name__,
+    }
+
+
+def _waiting(table: FromClause, untracked: Collection[str]) -> ColumnElement[bool]:
+    """A published fire of ``table`` that still waits for its outcome (its type is tracked)."""
+    kind = table.c.command_type
+    return and_(table.c.status == "published", or_(kind.is_(None), kind.not_in(list(untracked))))
+
+
+async def open_state(
+    session: AsyncSession, schedule: str, untracked: Collection[str] = ()
+) -> tuple[bool, datetime | None]:
     """(a published fire still waits for its outcome, the buffered fire's time if any)."""
-    published = select(exists().where(fires.c.schedule == schedule, fires.c.status == "published"))
+    published = select(exists().where(fires.c.schedule == schedule, _waiting(fires, untracked)))
     is_open = bool((await session.execute(published)).scalar_one())
     buffered = select(fires.c.fire_time).where(
         fires.c.schedule == schedule, fires.c.status == "buffered"
@@ -65,12 +99,7 @@ async def publish_buffered(
             fires.c.fire_time == fire_time,
             fires.c.status == "buffered",
         )
-        .values(
-            status="published",
-            published_at=now,
-            command_id=command.event_id,
-            command_subject=command.subject(),
-        )
+        .values(status="published", published_at=now, **_command_values(command))
         .returning(fires.c.schedule)
     )
     return (await session.execute(statement)).first() is not None
@@ -91,22 +120,30 @@ async def finish(session: AsyncSession, row: Row[Any], values: dict[str, Any]) -
     )
 
 
-async def mark_lost(session: AsyncSession, published_before: datetime, now: datetime) -> int:
+async def mark_lost(
+    session: AsyncSession,
+    published_before: datetime,
+    now: datetime,
+    untracked: Collection[str] = (),
+) -> int:
     """Record fires published before ``published_before`` that still have no outcome as lost."""
     statement = (
         update(fires)
-        .where(fires.c.status == "published", fires.c.published_at < published_before)
+        .where(_waiting(fires, untracked), fires.c.published_at < published_before)
         .values(status="lost", finished_at=now, error="no outcome within the outcome timeout")
     )
     result = await session.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def purge(session: AsyncSession, before: datetime) -> int:
-    """Delete finished fires recorded before ``before`` (history retention)."""
-    statement = delete(fires).where(
-        fires.c.recorded_at < before, fires.c.status.not_in(("published", "buffered"))
-    )
+async def purge(session: AsyncSession, retention: timedelta) -> int:
+    """Delete fires stored longer than ``retention`` ago by the database clock (created_at).
+
+    Buffered fires wait for their turn and are kept. A published fire of a tracked type is lost
+    after the outcome timeout, which the settings keep shorter than the retention.
+    """
+    cutoff = func.now() - literal(retention, Interval())
+    statement = delete(fires).where(fires.c.created_at < cutoff, fires.c.status != "buffered")
     result = await session.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -122,11 +159,13 @@ async def fires_of(session: AsyncSession, schedule: str, limit: int) -> list[dic
     return [fire_json(row) for row in await session.execute(statement)]
 
 
-async def ready_buffered(session: AsyncSession) -> list[tuple[str, datetime]]:
+async def ready_buffered(
+    session: AsyncSession, untracked: Collection[str] = ()
+) -> list[tuple[str, datetime]]:
     """Buffered fires whose schedule has no published fire waiting for an outcome any more."""
     waiting = fires.alias("waiting")
     still_open = exists().where(
-        waiting.c.schedule == fires.c.schedule, waiting.c.status == "published"
+        waiting.c.schedule == fires.c.schedule, _waiting(waiting, untracked)
     )
     statement = select(fires.c.schedule, fires.c.fire_time).where(
         fires.c.status == "buffered", ~still_open

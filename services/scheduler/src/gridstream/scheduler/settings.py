@@ -8,11 +8,15 @@ applied on every start.
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from gridstream.runtime.settings import ServiceSettings
+from gridstream.scheduler.commands import COMMAND_TYPES
 from gridstream.scheduler.defaults import DefaultSchedules
 from gridstream.scheduler.spec import ScheduleSpec
+
+UNTRACKED_BY_DEFAULT = ("GapScanRequested", "ReportRequested")
+"""Until quality and the monitor publish GapScanCompleted and ReportPublished."""
 
 
 class SchedulerSettings(ServiceSettings):
@@ -47,6 +51,36 @@ class SchedulerSettings(ServiceSettings):
         gt=timedelta(0),
         description="How long fire history is kept (seconds or ISO 8601).",
     )
+
+    untracked_command_types: list[str] = Field(
+        default_factory=lambda: list(UNTRACKED_BY_DEFAULT),
+        description=(
+            "Command types whose outcome event no service publishes yet: their fires stay "
+            "`published`, count as finished for the overlap policy and are never marked lost. "
+            "Remove an entry once its publisher runs (quality: GapScanCompleted; monitor: "
+            "ReportPublished)."
+        ),
+    )
+
+    @field_validator("untracked_command_types")
+    @classmethod
+    def _known_command_types(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in COMMAND_TYPES]
+        if unknown:
+            names = ", ".join(repr(name) for name in unknown)
+            raise ValueError(
+                f"unknown command type {names}; expected some of: {', '.join(COMMAND_TYPES)}"
+            )
+        return value
+
+    @field_validator("history_retention")
+    @classmethod
+    def _longer_than_outcome_timeout(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        # Purging ignores status: a fire still waiting for its outcome must not be purged.
+        timeout = info.data.get("outcome_timeout")
+        if timeout is not None and value < timeout:
+            raise ValueError("must not be shorter than outcome_timeout")
+        return value
 
     @field_validator("outcome_timeout", "history_retention", mode="before")
     @classmethod

@@ -179,7 +179,7 @@ async def last_outcomes(session: AsyncSession) -> dict[str, dict[str, Any]]:
 def fire_json(row: Row[Any]) -> dict[str, Any]:
     """A fire row as the API shows it."""
     found = dict(row._mapping)
-    for key in ("fire_time", "recorded_at", "published_at", "finished_at"):
+    for key in ("fire_time", "recorded_at", "published_at", "finished_at", "created_at"):
         value = found.get(key)
         found[key] = None if value is None else value.isoformat().replace("+00:00", "Z")
     if found.get("command_id") is not None:

@@ -1,4 +1,4 @@
-"""The scheduler's tables (migration 0001_scheduler_initial), reached through the search_path."""
+"""The scheduler's tables (migrations 0001 and 0002), reached through the search_path."""
 
 from sqlalchemy import (
     TIMESTAMP,
@@ -9,6 +9,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -45,6 +46,9 @@ fires = Table(
     Column("error", Text),
     Column("jobs_total", Integer),
     Column("jobs_done", Integer, nullable=False, default=0),
+    Column("command_type", Text),  # migration 0002
+    # The database's clock (retention); recorded_at is the scheduler's clock at the fire.
+    Column("created_at", _TZ, nullable=False, server_default=func.now()),
 )
 
 OPEN = ("published", "buffered")
