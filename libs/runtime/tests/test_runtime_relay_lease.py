@@ -98,7 +98,9 @@ async def test_slow_publish_holds_no_transaction_or_advisory_lock(
         await release.wait()
         return await replica.publish(subject, payload, headers, msg_id)
 
-    publishing = asyncio.create_task(replica.relay(slow, publish_timeout=10.0).run_once())
+    publishing = asyncio.create_task(
+        replica.relay(slow, publish_timeout=10.0, lease=15.0).run_once()
+    )
     await asyncio.wait_for(entered.wait(), 10)
     idle_in_transaction = await _scalar(
         replica.maker,

@@ -121,10 +121,10 @@ class ServiceSettings(BaseSettings):
         5, ge=1, le=1000, description="Failed publishes before a faulty row is set aside."
     )
     outbox_lease: float = Field(
-        15.0,
-        gt=11,
+        5.0,
+        gt=4,
         le=3600,
-        description="Outbox relay lease, seconds (> 10 s publish timeout + 1).",
+        description="Outbox relay lease, seconds (> 3 s publish timeout + 1).",
     )
     database_idle_transaction_timeout: float = Field(
         60.0, ge=0, le=86400, description="Idle-in-transaction session timeout, seconds; 0: none."
