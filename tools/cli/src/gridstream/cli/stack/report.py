@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from gridstream.cli.defaults import NATS_PORT
-from gridstream.cli.stack.config import ADMIN_TOKEN_ENV, StackConfig
+from gridstream.cli.stack.config import ADMIN_TOKEN_ENV, DATA_DIR_ENV, DEFAULT_DATA_DIR, StackConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,10 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
+_SERVICE_API = {"collector": "/v1/series", "scheduler": "/v1/schedules"}
+"""Each service's main read endpoint, shown in the banner."""
+
+
 def banner(
     config: StackConfig, endpoints: Endpoints, pid: int, admin_token: SecretStr | None = None
 ) -> str:
@@ -47,7 +51,8 @@ def banner(
         f"  ENTSO-E API      {source}",
     ]
     for name, url in endpoints.services.items():
-        lines.append(f"  {name:<16} {url}  (/readyz, /metrics, /v1/series)")
+        api = _SERVICE_API.get(name, "")
+        lines.append(f"  {name:<16} {url}  (/readyz, /metrics{', ' + api if api else ''})")
     if admin_token is not None:
         where = (
             f"from {ADMIN_TOKEN_ENV}"
@@ -68,9 +73,18 @@ def banner(
         "  gridstream backfill DE_LU actual_load --start 2024-01-01T00:00Z "
         f"--end 2024-03-01T00:00Z --wait{nats_flag}",
         f"  gridstream tail{nats_flag}",
+        f"  {_api_prefix(config)}gridstream latest    # newest point of every series",
+        f"  {_api_prefix(config)}gridstream schedules list",
         f"stop: Ctrl-C (or kill -TERM {pid}); data stays in {_relative(config.data_dir)}",
     ]
     return "\n".join(lines)
+
+
+def _api_prefix(config: StackConfig) -> str:
+    """How the CLI finds a non-default data directory (its stack.json and admin token)."""
+    if config.data_dir == DEFAULT_DATA_DIR.resolve():
+        return ""
+    return f"{DATA_DIR_ENV}={_relative(config.data_dir)} "
 
 
 def death_report(name: str, code: int | None, log: Path, tail: str) -> str:
