@@ -35,63 +35,28 @@ Every fire time from before the kill to two seconds past the hand-over must be s
 once (late fires within the grace are fired on take-over; `Nats-Msg-Id` would drop a repeat)."""
 
 _PRECISION_CAUSE = """\
-Where the time goes. The firing loop wakes on time: the `wake` stage is the asyncio timer plus
-the lease renewal transaction that `FiringLoop.step` runs before every `tick`. The cost is in
-the tick: `tick` fires the due schedules one after another, each in its own transaction
-(`fire_schedule`: BEGIN, lease `SELECT ... FOR UPDATE`, schedule `SELECT ... FOR UPDATE`, two
-`open_state` queries, `INSERT` fire, `INSERT` outbox (command and ScheduleFired), `UPDATE`
-schedule, COMMIT: 9 round trips through SQLAlchemy, plus building and validating two contract
-messages). The relay, woken after each commit, publishes in the same event loop between them.
-So the n-th schedule due at an instant waits for n-1 transactions: lateness grows linearly with
-the number of schedules due at the same instant, and the relay and JetStream part stays small.
-Durability is not the cause: side runs by hand on a server with fsync and synchronous_commit
-off (the test harness's) gave the same per-fire cost (20 schedules: p50 55.7 ms, p99 116 ms),
-and the slope is visible with fewer schedules (1 schedule: p50 11.2 ms, max 14.9 ms; 5: p50
-20.9 ms, p99 29.0 ms; 15 s each, `--schedules N --seconds 15 --no-write`). By that slope a single
-fire is well inside the target, and about 8 or more schedules due at the same second are not.
+Where the time goes. The firing loop wakes on time (`wake`: the asyncio timer) and fires every
+schedule due at an instant in ONE transaction: it renews the firing lease, locks the due
+schedules, inserts all fires and queues each command before its `ScheduleFired` in the outbox,
+advances the schedules, commits once (`queue` stays about a millisecond however many are due;
+each further schedule due at the same instant adds under a millisecond). Nearly all the rest is
+after the commit: the durable COMMIT (fsync on), the outbox relay waking on the commit, its pass
+(one transaction to renew its lease and read the rows, the publishes, one transaction to mark
+them), and 40 PubAcks (20 commands, 20 events) awaited one after another, while the PostgreSQL
+server, nats-server, the scheduler and this reader share 2 cores. (Before the one-transaction
+round, each due schedule had its own transaction of 9 round trips: p99 was 110.7 ms.)
 
-What would fix it (in `services/scheduler`, not changed here):
-1. Fire every schedule due in a tick in ONE transaction: one lease check, the schedules read
-   `FOR UPDATE` in one statement, the fires and the outbox rows inserted in one multi-row
-   `INSERT` each, `next_fire`/`last_fire` advanced in one `UPDATE ... FROM (VALUES ...)`, one
-   commit, one relay wake-up. The per-fire cost then becomes a few rows in the same statements
-   instead of 9 round trips; the relay then publishes the batch in one pass.
-2. Renew the lease inside that transaction (`acquire_or_renew` instead of `holds`) instead of
-   in a separate transaction before the tick, which takes the `wake` stage's milliseconds off
-   every fire.
-3. `open_state`'s buffered-fire query filters `fires` by schedule and status with no index on
-   status: it reads every history row of the schedule on each fire (a 1-second schedule keeps
-   2.6 million rows in 30 days of history). A partial index on `(schedule) WHERE status IN
-   ('published', 'buffered')` (or one query for both answers) keeps it constant.
-4. Then, if the relay shows: write a tick's commands before their ScheduleFired events, so the
-   commands are not behind the events in the relay's in-order pass (measured here: 40
-   sequential PubAcks through nats-py take about 5 ms on this machine, so this is minor)."""
+What would take it under 50 ms: let the relay keep several publishes in flight (JetStream stores
+them in the order they are sent on one connection), and fold the relay's lease renewal and read
+into one statement; both are runtime changes to every service's outbox relay."""
 
 _HANDOVER_CAUSE = """\
-Two things make the hand-over longer than the lease.
-
-1. The firing lease itself: the leader renews it every `lease_seconds / 3`, and a replica that
-   does not hold it tries again only every `lease_seconds / 3` (`FiringLoop.step` returns
-   `renew_every`). The lease expires between 2/3 and 1 lease after the kill, and the survivor
-   notices up to a third of a lease later: between 2/3 and 4/3 of `lease_seconds` after the
-   kill, so up to a third MORE than the TTL the issue promises ("another takes over within the
-   TTL"). Fix (in `services/scheduler`): a replica that finds the lease held should wait until
-   the holder's `lease_until` (the runtime's `lease.holder()` gives it) rather than a fixed
-   third, or poll much more often than the leader renews; then it takes over within the TTL.
-2. The outbox relay's own lease: the survivor records the due fires into its outbox as soon as
-   it holds the firing lease, but the runtime's `OutboxRelay` holds a separate lease on the
-   schema's outbox (`outbox_lease`, default 15 s, which must exceed the 10 s publish timeout +
-   1 s, so at least 11 s). The dead process's relay renewed it on every pass (at least every
-   `outbox_poll_interval`), so the survivor's relay publishes only when it expires, about
-   `outbox_lease` after the kill. With `lease_seconds: 3` (the process test's setting) the
-   firing moves in about 3 s but the first command still waits about 15 s. Fix (in
-   `services/scheduler` or the runtime): run the scheduler's relay only while its firing loop
-   holds the firing lease and take the outbox lease together with it (only the leader writes
-   outbox rows, so the two leases can be one), or give the scheduler's relay a lease equal to
-   `lease_seconds` with a publish timeout below it (a scheduler publishes a few small messages
-   per tick). Then the hand-over is about the firing lease plus one relay pass.
-
-Nothing is lost or doubled either way: the survivor fires the seconds it missed late (within
+The firing lease moves within `lease_seconds`: a replica without it sleeps until the holder's
+`lease_until` (by the database clock) and takes it then. The first command after the kill
+waits, in addition, for the outbox relay's own lease of the schema (`outbox_lease`, default 5 s,
+above its 3 s publish timeout): the dead process's relay held it, and the survivor's relay
+publishes once it expires. So the hand-over is about the longer of the two leases plus one
+relay pass. Nothing is lost or doubled: the survivor fires the seconds it missed late (within
 the grace) and `Nats-Msg-Id` keeps a repeated fire out of the stream."""
 
 

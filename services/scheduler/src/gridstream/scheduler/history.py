@@ -18,7 +18,6 @@ from sqlalchemy import (
     Interval,
     and_,
     delete,
-    exists,
     func,
     literal,
     or_,
@@ -30,62 +29,23 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gridstream.contracts import Message
+from gridstream.scheduler.batch import command_values
 from gridstream.scheduler.store import fire_json
 from gridstream.scheduler.tables import fires
 
 
-async def record_fire(
-    session: AsyncSession,
-    schedule: str,
-    fire_time: datetime,
-    status: str,
-    *,
-    now: datetime,
-    command: Message | None = None,
-    manual: bool = False,
-) -> bool:
-    """Insert one fire; False when this (schedule, fire time) was recorded before."""
-    values: dict[str, Any] = {
-        "schedule": schedule,
-        "fire_time": fire_time,
-        "status": status,
-        "recorded_at": now,
-        "manual": manual,
-    }
-    if command is not None:
-        values |= _command_values(command)
-        if status == "published":
-            values["published_at"] = now
+async def record_fire(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert one fire (a ``batch.fire_row``); False when it was recorded before."""
     statement = (
         pg_insert(fires).values(**values).on_conflict_do_nothing().returning(fires.c.schedule)
     )
     return (await session.execute(statement)).first() is not None
 
 
-def _command_values(command: Message) -> dict[str, Any]:
-    return {
-        "command_id": command.event_id,
-        "command_subject": command.subject(),
-        "command_type": type(command).__name__,
-    }
-
-
-def _waiting(table: FromClause, untracked: Collection[str]) -> ColumnElement[bool]:
+def waiting(table: FromClause, untracked: Collection[str]) -> ColumnElement[bool]:
     """A published fire of ``table`` that still waits for its outcome (its type is tracked)."""
     kind = table.c.command_type
     return and_(table.c.status == "published", or_(kind.is_(None), kind.not_in(list(untracked))))
-
-
-async def open_state(
-    session: AsyncSession, schedule: str, untracked: Collection[str] = ()
-) -> tuple[bool, datetime | None]:
-    """(a published fire still waits for its outcome, the buffered fire's time if any)."""
-    published = select(exists().where(fires.c.schedule == schedule, _waiting(fires, untracked)))
-    is_open = bool((await session.execute(published)).scalar_one())
-    buffered = select(fires.c.fire_time).where(
-        fires.c.schedule == schedule, fires.c.status == "buffered"
-    )
-    return is_open, (await session.execute(buffered.limit(1))).scalar_one_or_none()
 
 
 async def publish_buffered(
@@ -99,7 +59,7 @@ async def publish_buffered(
             fires.c.fire_time == fire_time,
             fires.c.status == "buffered",
         )
-        .values(status="published", published_at=now, **_command_values(command))
+        .values(status="published", published_at=now, **command_values(command))
         .returning(fires.c.schedule)
     )
     return (await session.execute(statement)).first() is not None
@@ -129,7 +89,7 @@ async def mark_lost(
     """Record fires published before ``published_before`` that still have no outcome as lost."""
     statement = (
         update(fires)
-        .where(_waiting(fires, untracked), fires.c.published_at < published_before)
+        .where(waiting(fires, untracked), fires.c.published_at < published_before)
         .values(status="lost", finished_at=now, error="no outcome within the outcome timeout")
     )
     result = await session.execute(statement)
@@ -157,20 +117,6 @@ async def fires_of(session: AsyncSession, schedule: str, limit: int) -> list[dic
         .limit(limit)
     )
     return [fire_json(row) for row in await session.execute(statement)]
-
-
-async def ready_buffered(
-    session: AsyncSession, untracked: Collection[str] = ()
-) -> list[tuple[str, datetime]]:
-    """Buffered fires whose schedule has no published fire waiting for an outcome any more."""
-    waiting = fires.alias("waiting")
-    still_open = exists().where(
-        waiting.c.schedule == fires.c.schedule, _waiting(waiting, untracked)
-    )
-    statement = select(fires.c.schedule, fires.c.fire_time).where(
-        fires.c.status == "buffered", ~still_open
-    )
-    return [(row.schedule, row.fire_time) for row in await session.execute(statement)]
 
 
 async def fail(

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gridstream.runtime import add_all_to_outbox
 from gridstream.scheduler import history
+from gridstream.scheduler.batch import fire_row
 from gridstream.scheduler.commands import build_command, fired_event
 from gridstream.scheduler.spec import ScheduleSpec
 
@@ -22,7 +23,6 @@ async def publish_fire(
     fire_time: datetime,
     now: datetime,
     *,
-    buffered: bool = False,
     manual: bool = False,
 ) -> bool:
     """Record the fire of ``spec`` at ``fire_time`` and queue its command; False if fired before.
@@ -33,16 +33,13 @@ async def publish_fire(
         command = build_command(spec, fire_time, now)
     except (ValueError, KeyError) as exc:
         logger.warning("schedule %s cannot build its command: %s", spec.name, exc)
-        recorded = await history.record_fire(session, spec.name, fire_time, "failed", now=now)
-        if recorded:
-            await history.fail(session, spec.name, fire_time, now, f"invalid command: {exc}")
-        return False
-    if buffered:
-        fresh = await history.publish_buffered(session, spec.name, fire_time, command, now)
-    else:
-        fresh = await history.record_fire(
-            session, spec.name, fire_time, "published", now=now, command=command, manual=manual
+        error = f"invalid command: {exc}"
+        await history.record_fire(
+            session, fire_row(spec.name, fire_time, "failed", now, error=error)
         )
+        return False
+    row = fire_row(spec.name, fire_time, "published", now, command=command, manual=manual)
+    fresh = await history.record_fire(session, row)
     if fresh:
         await add_all_to_outbox(session, [command, fired_event(spec, fire_time, command, now)])
     return fresh

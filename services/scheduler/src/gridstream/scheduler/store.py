@@ -39,7 +39,8 @@ class Schedule:
         return self.spec.enabled and not self.paused
 
 
-def _schedule(row: Row[Any]) -> Schedule:
+def schedule_of(row: Row[Any]) -> Schedule:
+    """A schedule from its row."""
     spec = ScheduleSpec.model_validate(row.spec)
     return Schedule(spec, row.source, row.paused, row.next_fire, row.last_fire)
 
@@ -138,29 +139,17 @@ async def set_paused(
     return (await session.execute(statement)).first() is not None
 
 
-async def advance(
-    session: AsyncSession, name: str, next_fire: datetime, last_fire: datetime | None
-) -> None:
-    """Move a schedule on after a tick: its next fire, and its last fire when one was due."""
-    values: dict[str, Any] = {"next_fire": next_fire}
-    if last_fire is not None:
-        values["last_fire"] = func.greatest(
-            func.coalesce(schedules.c.last_fire, last_fire), last_fire
-        )
-    await session.execute(update(schedules).where(schedules.c.name == name).values(**values))
-
-
 async def get(session: AsyncSession, name: str, *, lock: bool = False) -> Schedule | None:
     """One schedule; ``lock`` holds its row until the transaction ends."""
     statement = select(schedules).where(schedules.c.name == name)
     row = (await session.execute(statement.with_for_update() if lock else statement)).first()
-    return None if row is None else _schedule(row)
+    return None if row is None else schedule_of(row)
 
 
 async def all_schedules(session: AsyncSession) -> list[Schedule]:
     """Every schedule, by name."""
     rows = await session.execute(select(schedules).order_by(schedules.c.name))
-    return [_schedule(row) for row in rows]
+    return [schedule_of(row) for row in rows]
 
 
 async def last_outcomes(session: AsyncSession) -> dict[str, dict[str, Any]]:

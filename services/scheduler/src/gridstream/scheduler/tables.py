@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-_TZ = TIMESTAMP(timezone=True)
+TZ = TIMESTAMP(timezone=True)
 metadata = MetaData()
 
 schedules = Table(
@@ -23,24 +23,24 @@ schedules = Table(
     Column("spec", JSONB, nullable=False),
     Column("source", Text, nullable=False),
     Column("paused", Boolean, nullable=False),
-    Column("next_fire", _TZ),
-    Column("last_fire", _TZ),
-    Column("created_at", _TZ),
-    Column("updated_at", _TZ),
+    Column("next_fire", TZ),
+    Column("last_fire", TZ),
+    Column("created_at", TZ),
+    Column("updated_at", TZ),
 )
 
 fires = Table(
     "fires",
     metadata,
     Column("schedule", Text, primary_key=True),
-    Column("fire_time", _TZ, primary_key=True),
+    Column("fire_time", TZ, primary_key=True),
     Column("status", Text, nullable=False),
     Column("command_id", UUID(as_uuid=True)),
     Column("command_subject", Text),
     Column("manual", Boolean, nullable=False, default=False),
-    Column("recorded_at", _TZ, nullable=False),
-    Column("published_at", _TZ),
-    Column("finished_at", _TZ),
+    Column("recorded_at", TZ, nullable=False),
+    Column("published_at", TZ),
+    Column("finished_at", TZ),
     Column("duration_seconds", Float),
     Column("points", Integer),
     Column("error", Text),
@@ -48,7 +48,7 @@ fires = Table(
     Column("jobs_done", Integer, nullable=False, default=0),
     Column("command_type", Text),  # migration 0002
     # The database's clock (retention); recorded_at is the scheduler's clock at the fire.
-    Column("created_at", _TZ, nullable=False, server_default=func.now()),
+    Column("created_at", TZ, nullable=False, server_default=func.now()),
 )
 
 OPEN = ("published", "buffered")
