@@ -79,10 +79,12 @@ def test_public_names_are_pinned() -> None:
     assert sorted(gridstream.testing.__all__) == [
         "EmbeddedNatsServer",
         "EmbeddedPostgres",
+        "MessageLog",
         "NatsServer",
         "PostgresServer",
         "asyncpg_dsn",
         "clean_jetstream",
+        "follow_stream",
         "free_port",
         "pg_connection",
         "run_uvicorn",

@@ -1,13 +1,11 @@
 """Fixtures of the collector's integration tests: simulator, settings, running collectors, events."""
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
-import nats
 import pytest
 from nats.aio.client import Client
 from pydantic import SecretStr
@@ -16,7 +14,7 @@ from gridstream.collector.app import Collector, build_collector
 from gridstream.collector.settings import CollectorSettings
 from gridstream.entsoe_sim.app import build_app
 from gridstream.entsoe_sim.config import SimConfig
-from gridstream.testing import run_uvicorn, wait_until
+from gridstream.testing import follow_stream, run_uvicorn
 
 from .support import SIM_TOKEN, EventLog, Harness, Sim
 
@@ -97,39 +95,10 @@ def run_collector(
 
 
 @pytest.fixture
-async def nats_client(nats_url: str) -> AsyncIterator[Client]:
-    """A plain nats-py connection for publishing commands and reading streams."""
-    client = await nats.connect(nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.1)
-    yield client
-    await client.drain()
-
-
-@pytest.fixture
 async def events(nats_client: Client) -> AsyncIterator[EventLog]:
     """Records every event (streams are created by the collector; wait for them)."""
-    log = EventLog()
-    js = nats_client.jetstream()
-
-    async def subscribed() -> bool:
-        try:
-            await js.stream_info("GRIDSTREAM_EVT")
-        except Exception:
-            return False
-        return True
-
-    holder: dict[str, Any] = {}
-
-    async def start() -> None:
-        await wait_until(subscribed, timeout=20, description="stream GRIDSTREAM_EVT exists")
-        holder["sub"] = await js.subscribe(
-            "gridstream.evt.>", ordered_consumer=True, cb=log.on_message
-        )
-
-    task = asyncio.create_task(start())
-    yield log
-    task.cancel()
-    if "sub" in holder:
-        await holder["sub"].unsubscribe()
+    async for log in follow_stream(nats_client, "GRIDSTREAM_EVT", "gridstream.evt.>"):
+        yield log
 
 
 @pytest.fixture

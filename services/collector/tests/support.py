@@ -9,49 +9,19 @@ from typing import Any
 
 import httpx
 from nats.aio.client import Client
-from nats.aio.msg import Msg
 from sqlalchemy import text
 
 from gridstream.collector.app import Collector
 from gridstream.collector.handlers import COLLECT_SUBJECT
-from gridstream.contracts import CollectionRequested, Message, TimeWindow, model_for_subject
+from gridstream.contracts import CollectionRequested, Message, TimeWindow
 from gridstream.runtime import create_engine, durable_name
-from gridstream.testing import wait_until
+from gridstream.testing import MessageLog, wait_until
 
 SIM_TOKEN = "sim-token-5e3f9c"  # a test token; the secret tests search logs for it
 
 
-class EventLog:
-    """Every event published on gridstream.evt.> since the log started, decoded."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.raw: list[Msg] = []
-
-    async def on_message(self, msg: Msg) -> None:
-        """Decode and keep one event."""
-        self.raw.append(msg)
-        model = model_for_subject(msg.subject)
-        self.messages.append(model.model_validate_json(msg.data))
-
-    def of(self, kind: type[Message]) -> list[Any]:
-        """Events of one model."""
-        return [m for m in self.messages if isinstance(m, kind)]
-
-    async def wait_for(
-        self, kind: type[Message], count: int = 1, within: float = 30.0, **match: Any
-    ) -> list[Any]:
-        """Wait until at least `count` events of `kind` whose fields equal `match` arrived."""
-
-        def found() -> list[Any]:
-            return [e for e in self.of(kind) if all(getattr(e, k) == v for k, v in match.items())]
-
-        await wait_until(
-            lambda: len(found()) >= count,
-            timeout=within,
-            description=f"{count} x {kind.__name__} {match}",
-        )
-        return found()
+EventLog = MessageLog
+"""Every event published on gridstream.evt.> since the log started, decoded."""
 
 
 @dataclass

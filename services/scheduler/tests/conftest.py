@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-import nats
 import pytest
 from nats.aio.client import Client
 from pydantic import SecretStr
 
 from gridstream.scheduler.app import Scheduler, build_scheduler
 from gridstream.scheduler.settings import SchedulerSettings
-from gridstream.testing import wait_until
+from gridstream.testing import MessageLog, follow_stream
 
-from .support import ADMIN_TOKEN, Clock, MessageLog
+from .support import ADMIN_TOKEN, Clock
 
 
 @pytest.fixture
@@ -65,46 +63,14 @@ def run_scheduler(
 
 
 @pytest.fixture
-async def nats_client(nats_url: str) -> AsyncIterator[Client]:
-    """A plain nats-py connection for publishing events and reading streams."""
-    client = await nats.connect(nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.1)
-    yield client
-    await client.drain()
-
-
-async def _follow(client: Client, stream: str, subjects: str) -> AsyncIterator[MessageLog]:
-    log = MessageLog()
-    js = client.jetstream()
-
-    async def exists() -> bool:
-        try:
-            await js.stream_info(stream)
-        except Exception:
-            return False
-        return True
-
-    holder: dict[str, Any] = {}
-
-    async def start() -> None:
-        await wait_until(exists, timeout=30, description=f"stream {stream} exists")
-        holder["sub"] = await js.subscribe(subjects, ordered_consumer=True, cb=log.on_message)
-
-    task = asyncio.create_task(start())
-    yield log
-    task.cancel()
-    if "sub" in holder:
-        await holder["sub"].unsubscribe()
-
-
-@pytest.fixture
 async def events(nats_client: Client) -> AsyncIterator[MessageLog]:
     """Every event published (the stream is created by the scheduler; wait for it)."""
-    async for log in _follow(nats_client, "GRIDSTREAM_EVT", "gridstream.evt.>"):
+    async for log in follow_stream(nats_client, "GRIDSTREAM_EVT", "gridstream.evt.>"):
         yield log
 
 
 @pytest.fixture
 async def commands(nats_client: Client) -> AsyncIterator[MessageLog]:
     """Every command published, in stream order."""
-    async for log in _follow(nats_client, "GRIDSTREAM_CMD", "gridstream.cmd.>"):
+    async for log in follow_stream(nats_client, "GRIDSTREAM_CMD", "gridstream.cmd.>"):
         yield log

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from nats.aio.client import Client
-from nats.aio.msg import Msg
 from sqlalchemy import text
 
-from gridstream.contracts import Message, model_for_subject, stream_for_subject
+from gridstream.contracts import Message, stream_for_subject
 from gridstream.runtime import create_engine
 from gridstream.testing import wait_until
 
@@ -34,36 +32,6 @@ class Clock:
         """Move the clock on; the new time."""
         self.now += timedelta(seconds=seconds)
         return self.now
-
-
-@dataclass
-class MessageLog:
-    """Every message on a subject filter since the log started, decoded."""
-
-    messages: list[Message] = field(default_factory=list)
-
-    async def on_message(self, msg: Msg) -> None:
-        """Decode and keep one message."""
-        self.messages.append(model_for_subject(msg.subject).model_validate_json(msg.data))
-
-    def of(self, kind: type[Message], **match: Any) -> list[Any]:
-        """Messages of one model whose fields equal ``match``."""
-        return [
-            m
-            for m in self.messages
-            if isinstance(m, kind) and all(getattr(m, k) == v for k, v in match.items())
-        ]
-
-    async def wait_for(
-        self, kind: type[Message], count: int = 1, within: float = 30.0, **match: Any
-    ) -> list[Any]:
-        """Wait until at least ``count`` matching messages arrived; all of them."""
-        await wait_until(
-            lambda: len(self.of(kind, **match)) >= count,
-            timeout=within,
-            description=f"{count} x {kind.__name__} {match}",
-        )
-        return self.of(kind, **match)
 
 
 async def rows(database_url: str, sql: str, **params: Any) -> list[dict[str, Any]]:

@@ -11,8 +11,9 @@ import pytest
 from gridstream.contracts import CollectionRequested, ScheduleFired
 from gridstream.scheduler.app import Scheduler
 from gridstream.scheduler.commands import fire_id
+from gridstream.testing import MessageLog
 
-from .support import Clock, MessageLog, admin, every, fires
+from .support import Clock, admin, every, fires
 
 Run = Callable[..., AbstractAsyncContextManager[Scheduler]]
 

@@ -15,9 +15,9 @@ from gridstream.scheduler.desired import desired_defaults
 from gridstream.scheduler.firing import PURGE_EVERY
 from gridstream.scheduler.settings import SchedulerSettings
 from gridstream.scheduler.triggers import jitter, prev_fire
-from gridstream.testing import wait_until
+from gridstream.testing import MessageLog, wait_until
 
-from .support import T0, Clock, MessageLog, admin, every, rows
+from .support import T0, Clock, admin, every, rows
 
 Run = Callable[..., AbstractAsyncContextManager[Scheduler]]
 COMMON = {"areas": ["NL"], "data_types": ["actual_load", "day_ahead_price"]}

@@ -16,8 +16,9 @@ from gridstream.contracts import (
 )
 from gridstream.scheduler.app import Scheduler
 from gridstream.scheduler.commands import fire_id
+from gridstream.testing import MessageLog
 
-from .support import T0, Clock, MessageLog, admin, every, publish_event, rows, wait_statuses
+from .support import T0, Clock, admin, every, publish_event, rows, wait_statuses
 
 Run = Callable[..., AbstractAsyncContextManager[Scheduler]]
 WINDOW = TimeWindow(start=T0.replace(hour=9), end=T0)

@@ -13,8 +13,9 @@ from nats.aio.client import Client
 from gridstream.contracts import CollectionCompleted, ScheduleFired, TimeWindow
 from gridstream.scheduler.app import Scheduler
 from gridstream.scheduler.commands import fire_id
+from gridstream.testing import MessageLog
 
-from .support import T0, Clock, MessageLog, admin, every, publish_event, wait_statuses
+from .support import T0, Clock, admin, every, publish_event, wait_statuses
 
 Run = Callable[..., AbstractAsyncContextManager[Scheduler]]
 BODY = every("buffered", 60, overlap="buffer_one", coalesce=False, misfire_grace_seconds=600)

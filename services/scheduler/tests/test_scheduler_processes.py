@@ -18,9 +18,9 @@ import httpx
 
 from gridstream.contracts import CollectionRequested, ScheduleFired
 from gridstream.scheduler.commands import fire_id
-from gridstream.testing import free_port, wait_until
+from gridstream.testing import MessageLog, free_port, wait_until
 
-from .support import MessageLog, every, fires
+from .support import every, fires
 
 LEASE = 3
 SCHEDULE = every("tick", 1, coalesce=False, misfire_grace_seconds=60, overlap="allow")

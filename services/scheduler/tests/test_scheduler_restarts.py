@@ -12,8 +12,9 @@ from typing import Any
 
 from gridstream.contracts import ScheduleFired
 from gridstream.scheduler.app import Scheduler
+from gridstream.testing import MessageLog
 
-from .support import T0, Clock, MessageLog, admin, every, fires
+from .support import T0, Clock, admin, every, fires
 
 Run = Callable[..., AbstractAsyncContextManager[Scheduler]]
 PERIOD = 60

@@ -11,8 +11,9 @@ from sqlalchemy import text as sql
 from gridstream.contracts import ScheduleFired
 from gridstream.runtime import create_engine
 from gridstream.scheduler.app import Scheduler
+from gridstream.testing import MessageLog
 
-from .support import SCHEMA, Clock, MessageLog, admin, every, rows
+from .support import SCHEMA, Clock, admin, every, rows
 
 Run = Callable[..., AbstractAsyncContextManager[Scheduler]]
 NAMES = ["round-a", "round-b", "round-c"]

@@ -14,9 +14,9 @@ from gridstream.runtime import lease_holder
 from gridstream.scheduler import firing
 from gridstream.scheduler.app import build_scheduler
 from gridstream.scheduler.settings import SchedulerSettings
-from gridstream.testing import wait_until
+from gridstream.testing import MessageLog, wait_until
 
-from .support import Clock, MessageLog, admin, every, rows
+from .support import Clock, admin, every, rows
 
 LEASE = 9.0
 """Long enough that a retry every third of it (3 s) would land well past the margin."""

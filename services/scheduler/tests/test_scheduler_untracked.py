@@ -13,8 +13,9 @@ from nats.aio.client import Client
 from gridstream.contracts import GapScanCompleted, ScheduleFired
 from gridstream.scheduler.app import Scheduler
 from gridstream.scheduler.commands import fire_id
+from gridstream.testing import MessageLog
 
-from .support import T0, Clock, MessageLog, admin, fires, publish_event, wait_statuses
+from .support import T0, Clock, admin, fires, publish_event, wait_statuses
 
 Run = Callable[..., AbstractAsyncContextManager[Scheduler]]
 GAP_SCAN = {"name": "scan", "every": 60, "command_type": "GapScanRequested", "command": {}}

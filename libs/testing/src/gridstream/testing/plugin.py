@@ -5,9 +5,11 @@ External servers (``GRIDSTREAM_TEST_NATS_URL``) are shared, so run those tests w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+import nats
 import pytest
+from nats.aio.client import Client
 
 from gridstream.testing.discovery import NatsProvider, nats_provider, postgres_session
 from gridstream.testing.nats_server import NatsServer
@@ -41,6 +43,14 @@ def nats_server(nats_session: NatsProvider) -> Iterator[NatsServer]:
 def nats_url(nats_server: NatsServer) -> str:
     """Client URL of this test's clean JetStream server."""
     return nats_server.url
+
+
+@pytest.fixture
+async def nats_client(nats_url: str) -> AsyncIterator[Client]:
+    """A plain nats-py connection to this test's server (publish, read streams), drained after."""
+    client = await nats.connect(nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.1)
+    yield client
+    await client.drain()
 
 
 @pytest.fixture(scope="session")
