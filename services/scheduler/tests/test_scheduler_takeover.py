@@ -82,3 +82,48 @@ async def test_when_the_holder_stops_renewing_the_other_fires_within_the_lease(
     # Database times: the fire's transaction began within the lease (plus a margin) of the
     # holder's last renewal.
     assert fired["created_at"] - last_renewal < timedelta(seconds=LEASE + MARGIN)
+
+
+async def test_a_survivor_whose_clock_is_behind_neither_refires_nor_loses_a_fire(
+    scheduler_settings: Callable[..., SchedulerSettings],
+    clock: Clock,
+    events: MessageLog,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The lease is timed by the database; what is due comes from each replica's own clock, and
+    # a fire's identity is the schedule instant, so a replica 40 s behind takes over cleanly.
+    settings = scheduler_settings(lease_seconds=3.0)
+    behind = Clock(clock.now - timedelta(seconds=40))
+    holder = build_scheduler(settings, clock=clock, owner="replica-a")
+    survivor = build_scheduler(settings, clock=behind, owner="replica-b")
+    async with AsyncExitStack() as outer:
+        async with AsyncExitStack() as inner:
+            await inner.enter_async_context(holder.runner)
+            await wait_until(lambda: holder.firing.leader, timeout=30, description="a leads")
+            await outer.enter_async_context(survivor.runner)
+            async with admin(holder.runner.url) as http:
+                body = every("skewed", 60, overlap="allow", coalesce=False)
+                assert (await http.post("/v1/schedules", json=body)).status_code == 201
+            first = clock.advance(60)
+            behind.advance(60)
+            holder.firing.wake()
+            await events.wait_for(ScheduleFired, schedule="skewed", fire_time=first)
+
+            async def nothing(*_: object) -> None:
+                """A replica that dies gives nothing up: its lease has to expire."""
+
+            monkeypatch.setattr(firing, "release_lease", nothing)
+        await wait_until(lambda: survivor.firing.leader, timeout=30, description="b leads")
+        # 40 s behind, the survivor reaches 10:02 later than the holder would have; the 10:01
+        # the holder fired is not due again on its clock.
+        second = first + timedelta(seconds=60)
+        behind.advance(120)
+        survivor.firing.wake()
+        await events.wait_for(ScheduleFired, schedule="skewed", fire_time=second, within=30)
+    fired = [e.fire_time for e in events.of(ScheduleFired, schedule="skewed")]
+    assert fired == [first, second]
+    stored = await rows(
+        database_url, "SELECT fire_time FROM fires WHERE schedule = 'skewed' ORDER BY fire_time"
+    )
+    assert [r["fire_time"] for r in stored] == [first, second]
