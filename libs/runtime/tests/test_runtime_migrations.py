@@ -100,12 +100,11 @@ async def test_creates_schema_outbox_and_version_table(engine: AsyncEngine) -> N
 
     assert await _tables(engine, "collector") == {
         "outbox",
-        "outbox_relay",
         "inbox",
         "leases",
         RUNTIME_VERSION_TABLE,
     }
-    assert await _versions(engine, RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0004"]
+    assert await _versions(engine, RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0005"]
     assert not await _tables(engine, "public")
 
 
@@ -121,7 +120,7 @@ async def test_running_twice_is_a_no_op(engine: AsyncEngine) -> None:
 
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM outbox"))).scalar_one() == 1
-    assert await _versions(engine, RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0004"]
+    assert await _versions(engine, RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0005"]
 
 
 async def test_concurrent_runs_both_succeed(database_url: str) -> None:
@@ -130,12 +129,11 @@ async def test_concurrent_runs_both_succeed(database_url: str) -> None:
         await asyncio.gather(*(run_migrations(e, "collector") for e in engines))
         assert await _tables(engines[0], "collector") == {
             "outbox",
-            "outbox_relay",
             "inbox",
             "leases",
             RUNTIME_VERSION_TABLE,
         }
-        assert await _versions(engines[0], RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0004"]
+        assert await _versions(engines[0], RUNTIME_VERSION_TABLE) == ["gridstream_runtime_0005"]
     finally:
         for engine in engines:
             await engine.dispose()

@@ -134,7 +134,10 @@ async def test_vanished_replica_loses_the_lease_when_it_expires(
         return await survivor.run_once() == 1
 
     await wait_until(took_over, timeout=30, description="the survivor took the expired lease")
-    assert await _scalar(gone.maker, "SELECT owner FROM outbox_relay") == survivor.owner
+    assert (
+        await _scalar(gone.maker, "SELECT owner FROM leases WHERE name = 'outbox'")
+        == survivor.owner
+    )
     assert await gone.stream_ids() == first_ids + second_ids
 
 
@@ -144,7 +147,7 @@ async def test_stop_releases_the_lease(replicas: tuple[Replica, Replica]) -> Non
     await leaving.start()
     await wait_until(lambda: leaving.passes >= 1, timeout=10, description="a first pass")
     await leaving.stop()
-    assert await _scalar(first.maker, "SELECT owner FROM outbox_relay") is None
+    assert await _scalar(first.maker, "SELECT owner FROM leases WHERE name = 'outbox'") is None
 
     ids = await _add(first.maker, 1)
     assert await second.relay().run_once() == 1  # no wait for an expiry

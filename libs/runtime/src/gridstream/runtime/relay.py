@@ -18,6 +18,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gridstream.runtime.background import BackgroundTask, wait_for_event
+from gridstream.runtime.lease import acquire_or_renew, release
 from gridstream.runtime.outbox import outbox_table
 from gridstream.runtime.relay_faults import describe, is_row_fault
 from gridstream.runtime.relay_metrics import RelayMetrics
@@ -27,9 +28,6 @@ from gridstream.runtime.relay_store import (
     pending_rows,
     record_failure,
     record_published,
-    release_lease,
-    renew_lease,
-    take_lease,
 )
 
 logger = logging.getLogger(__name__)
@@ -38,6 +36,9 @@ PublishRaw = Callable[[str, bytes, dict[str, str], str], Awaitable[bool]]
 """``(subject, payload, headers, msg_id) -> duplicate``: publishes with ``Nats-Msg-Id = msg_id``
 and returns once JetStream confirmed it (True when it was a duplicate it already held); raises when
 it was not confirmed, and the row is retried (as ``gridstream.runtime.publishing.publish_raw``)."""
+
+LEASE_NAME = "outbox"
+"""The relay's lease in the schema's ``leases`` table (gridstream.runtime.lease)."""
 
 # Time kept free at the end of a lease: a publish may overrun its timeout a little.
 LEASE_MARGIN = 1.0
@@ -60,7 +61,7 @@ class _Pass:
 class OutboxRelay(BackgroundTask):
     """Background task that drains the outbox of one service schema to the broker.
 
-    Only the holder of the schema's lease (row ``outbox_relay``, timed by the database clock)
+    Only the holder of the schema's lease ``outbox`` (runtime ``lease``, database clock)
     relays, so rows go out in id order even with several replicas; a replica that vanished
     loses the lease when it expires, and ``stop`` releases it. A pass takes or renews the lease
     and reads pending rows in one short transaction, publishes them outside any transaction
@@ -156,7 +157,7 @@ class OutboxRelay(BackgroundTask):
         await super().stop(timeout)
         try:
             async with self._session_maker() as session, session.begin():
-                await release_lease(session, self.owner)
+                await release(session, LEASE_NAME, self.owner)
         except Exception:
             logger.warning("outbox lease not released; it expires in %ss", self.lease)
 
@@ -181,7 +182,7 @@ class OutboxRelay(BackgroundTask):
         """Lease and read (tx 1), publish (no transaction), record the outcome (tx 2)."""
         started = asyncio.get_running_loop().time()
         async with self._session_maker() as session, session.begin():
-            if not await take_lease(session, self.owner, self.lease):
+            if not await acquire_or_renew(session, LEASE_NAME, self.owner, self.lease):
                 self._metrics.skipped.inc()
                 return _Pass()
             rows = await pending_rows(session, self.batch_size)
@@ -219,7 +220,7 @@ class OutboxRelay(BackgroundTask):
         """Extend the lease; return its new local deadline, or None when it was lost."""
         started = asyncio.get_running_loop().time()
         async with self._session_maker() as session, session.begin():
-            held = await renew_lease(session, self.owner, self.lease)
+            held = await acquire_or_renew(session, LEASE_NAME, self.owner, self.lease)
         return started + self.lease if held else None
 
     async def _publish(self, row: OutboxRow) -> Exception | None:

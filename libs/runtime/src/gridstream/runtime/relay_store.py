@@ -9,25 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from sqlalchemy import Row, case, func, select, text, update
+from sqlalchemy import Row, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gridstream.runtime.outbox import outbox_table
 
 # The one-row table of runtime migration 0002. An expired lease (or a released one, whose
 # lease_until is 'epoch') may be taken by anyone; a live one only renewed by its owner.
-_TAKE = text(
-    "UPDATE outbox_relay SET owner = :owner, "
-    "lease_until = clock_timestamp() + make_interval(secs => :seconds) "
-    "WHERE id = 1 AND (owner = :owner OR lease_until < clock_timestamp()) RETURNING id"
-)
-_RENEW = text(
-    "UPDATE outbox_relay SET lease_until = clock_timestamp() + make_interval(secs => :seconds) "
-    "WHERE id = 1 AND owner = :owner RETURNING id"
-)
-_RELEASE = text(
-    "UPDATE outbox_relay SET owner = NULL, lease_until = 'epoch' WHERE id = 1 AND owner = :owner"
-)
 OutboxRow: TypeAlias = Row[*tuple[Any, ...]]
 """A pending row: ``id``, ``event_id``, ``subject``, ``payload``, ``headers``."""
 
@@ -50,23 +38,6 @@ class OutboxStats:
     pending: int
     oldest_pending_age: float
     set_aside: int
-
-
-async def take_lease(session: AsyncSession, owner: str, seconds: float) -> bool:
-    """Take or renew the relay lease for ``seconds``; False while another owner's is live."""
-    result = await session.execute(_TAKE, {"owner": owner, "seconds": seconds})
-    return result.first() is not None
-
-
-async def renew_lease(session: AsyncSession, owner: str, seconds: float) -> bool:
-    """Extend a lease ``owner`` still holds; False when another relay took it meanwhile."""
-    result = await session.execute(_RENEW, {"owner": owner, "seconds": seconds})
-    return result.first() is not None
-
-
-async def release_lease(session: AsyncSession, owner: str) -> None:
-    """Give the lease up, so another replica need not wait for it to expire."""
-    await session.execute(_RELEASE, {"owner": owner})
 
 
 async def pending_rows(session: AsyncSession, limit: int) -> Sequence[OutboxRow]:
